@@ -1,0 +1,116 @@
+import cors from '@fastify/cors';
+import { TypeBoxValidatorCompiler, registerAjvFormats } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { Config } from './core/config/config.ts';
+import type { AppContext } from './core/context.ts';
+import type { Database } from './core/db/database.ts';
+import { errorsPlugin } from './core/http/errors.plugin.ts';
+import { openapiPlugin } from './core/http/openapi.plugin.ts';
+import { requestIdFor } from './core/http/request-id.ts';
+import { securityHeaders } from './core/http/security-headers.ts';
+import { JobWorker } from './core/jobs/worker.ts';
+import { loggerOptions, requestLoggerFactory } from './core/observability/logger.ts';
+import { metricsPlugin } from './core/observability/metrics.ts';
+import { DomainEventHooks } from './core/events.ts';
+import { ExportRegistry } from './core/export.ts';
+import { connectRedis } from './core/redis.ts';
+import { createLocalStorage } from './core/storage/local-storage.ts';
+import type { BlobStorage } from './core/storage/storage.ts';
+import { accountsExportRoutes } from './modules/accounts/accounts.export.ts';
+import { accountsRoutes } from './modules/accounts/accounts.routes.ts';
+import { apiKeysRoutes } from './modules/api-keys/api-keys.routes.ts';
+import { authModule } from './modules/auth/auth.module.ts';
+import { registerRecovery } from './modules/auth/recovery/recovery.module.ts';
+import { healthRoutes } from './modules/health/health.routes.ts';
+import { identitiesModule } from './modules/identities/identities.module.ts';
+import { registerMail } from './modules/mail/mail.module.ts';
+
+registerAjvFormats();
+
+export interface BuildAppOptions {
+  readonly config: Config;
+  readonly database: Database;
+  readonly masterKey: Buffer;
+  readonly storage?: BlobStorage;
+  /** Start the job worker with the app (default: config.jobWorkers). Tests drain it by hand. */
+  readonly startWorker?: boolean;
+  /** Registers extra routes or jobs before the app is sealed (tests and benchmarks). */
+  readonly extend?: (app: FastifyInstance) => Promise<void> | void;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    ctx: AppContext;
+  }
+}
+
+/**
+ * The composition root: config → infrastructure → HTTP plumbing → modules. Builds the app without
+ * listening, so tests use `inject`. The caller owns the database and closes it after `app.close()`.
+ */
+export async function buildApp(options: BuildAppOptions): Promise<FastifyInstance> {
+  const { config, database, masterKey } = options;
+  const app = Fastify({
+    logger: loggerOptions(config),
+    genReqId: requestIdFor,
+    // Each request's child logger is made on its first log line, not for every request (see logger.ts).
+    childLoggerFactory: requestLoggerFactory,
+    bodyLimit: config.maxBodyBytes,
+    // Fastify takes a boolean, a hop count or an address list; its overloads only type-check one at a time.
+    trustProxy: config.trustProxy as string,
+    return503OnClosing: true,
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+    // The TypeBox compiler for every plugin: `setValidatorCompiler` would be undone in any plugin that calls
+    // `addSchema` (Fastify then rebuilds that plugin's validator from the default Ajv factory).
+    schemaController: { compilersFactory: { buildValidator: () => TypeBoxValidatorCompiler as never } },
+  });
+
+  const worker = new JobWorker(database, { pollMs: config.jobPollMs, logger: app.log as unknown as Logger });
+  const ctx: AppContext = {
+    config,
+    database,
+    masterKey,
+    storage: options.storage ?? createLocalStorage(config.storageDir),
+    worker,
+    logger: app.log as unknown as Logger,
+    events: new DomainEventHooks(),
+    exports: new ExportRegistry(),
+    redis: config.redisUrl ? connectRedis(config.redisUrl) : undefined,
+  };
+  app.decorate('ctx', ctx);
+
+  // HTTP plumbing: ids and security headers, errors, CORS, metrics, OpenAPI.
+  const headers = { ...securityHeaders(config) };
+  app.addHook('onRequest', (request, reply, done) => {
+    reply.headers(headers).header('x-request-id', request.id);
+    done();
+  });
+  // Only JSON by default; routes that take forms, CSV or uploads add their own parsers in their scope.
+  app.removeContentTypeParser('text/plain');
+  await app.register(errorsPlugin);
+  // Without CORS_ORIGINS no origin is allowed: @fastify/cors with `origin: false` adds no header and refuses
+  // every preflight (to the same 404/405 as without it), yet costs a hook on every request. So it is left out.
+  if (config.corsOrigins.length > 0)
+    await app.register(cors, { origin: [...config.corsOrigins], credentials: true });
+  await app.register(metricsPlugin, { database });
+  await app.register(openapiPlugin, { config });
+
+  // Modules. Auth first: the others use `app.auth.guard`.
+  await app.register(healthRoutes, { database });
+  await app.register(authModule);
+  await app.register(apiKeysRoutes);
+  await app.register(accountsRoutes);
+  await app.register(accountsExportRoutes, { exports: ctx.exports });
+  await app.register(identitiesModule);
+  registerMail(app);
+  await registerRecovery(app);
+  if (options.extend) await options.extend(app);
+
+  app.addHook('onClose', async () => {
+    await worker.stop();
+    ctx.redis?.disconnect();
+  });
+  if (options.startWorker ?? config.jobWorkers) app.addHook('onReady', async () => worker.start());
+  return app;
+}

@@ -1,0 +1,260 @@
+import path from 'node:path';
+import { parseBytes, parseDuration, parseRate } from './durations.ts';
+
+export type Environment = 'development' | 'test' | 'production';
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+/** The whole configuration, parsed and validated once at boot. Nothing else reads `process.env`. */
+export interface Config {
+  readonly env: Environment;
+  readonly port: number;
+  readonly host: string;
+  readonly publicUrl: string;
+  /** Absent: the embedded PGlite database under `dataDir`. */
+  readonly databaseUrl: string | undefined;
+  readonly dbPoolSize: number;
+  readonly dataDir: string;
+  readonly migrateOnStart: boolean;
+  /** 32-byte key (base64 or hex in `MASTER_KEY`); absent only outside production, then generated at boot. */
+  readonly masterKey: Buffer | undefined;
+  readonly redisUrl: string | undefined;
+  readonly smtpUrl: string | undefined;
+  readonly storageDir: string;
+  readonly corsOrigins: readonly string[];
+  /**
+   * Which proxies' X-Forwarded-For to believe (TRUST_PROXY): `off`, `loopback` (default), a hop count, or a
+   * comma-separated list of addresses/CIDRs. Never "everyone": a client could then pick its own address.
+   */
+  readonly trustProxy: boolean | number | string;
+  readonly logLevel: LogLevel;
+  readonly rateLimit: boolean;
+  readonly loginThrottle: { readonly max: number; readonly windowSeconds: number };
+  readonly accessTokenTtlSeconds: number;
+  readonly refreshTokenTtlSeconds: number;
+  readonly basicAuth: boolean;
+  /** `iss` of access tokens: PUBLIC_URL unless JWT_ISSUER says otherwise. */
+  readonly jwtIssuer: string;
+  /** `aud` of access tokens (JWT_AUDIENCE, default `bulwark`). */
+  readonly jwtAudience: string;
+  /** A cookie session ends after this long unused (SESSION_IDLE_TIMEOUT, default 2h)… */
+  readonly sessionIdleSeconds: number;
+  /** …and after this long whatever its use (SESSION_MAX_AGE, default 7d). */
+  readonly sessionMaxAgeSeconds: number;
+  /** Refuse sign-in until the email is verified (REQUIRE_EMAIL_VERIFICATION, default off). */
+  readonly requireEmailVerification: boolean;
+  /** OpenID Connect / OAuth 2.0 providers (OIDC_PROVIDERS, a JSON array). */
+  readonly oidcProviders: readonly OidcProviderConfig[];
+  /** Create an account at first external sign-in with a verified email (OIDC_CREATE_ACCOUNTS, default off). */
+  readonly oidcCreateAccounts: boolean;
+  /** argon2id parameters (ARGON2_MEMORY_KIB, ARGON2_TIME_COST, ARGON2_PARALLELISM). */
+  readonly argon2: { readonly memoryCost: number; readonly timeCost: number; readonly parallelism: number };
+  readonly webhookAllowPrivate: boolean;
+  readonly maxBodyBytes: number;
+  readonly maxUploadBytes: number;
+  readonly shutdownTimeoutMs: number;
+  readonly jobPollMs: number;
+  readonly jobWorkers: boolean;
+}
+
+export interface OidcProviderConfig {
+  readonly name: string;
+  readonly issuer: string;
+  readonly client_id: string;
+  readonly client_secret: string;
+  readonly scopes?: readonly string[];
+}
+
+export class ConfigError extends Error {
+  readonly problems: readonly string[];
+  constructor(problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** Parses and validates the environment; throws a ConfigError listing every bad value at once. */
+export function loadConfig(env: Env = process.env): Config {
+  const problems: string[] = [];
+  const read = <T>(name: string, fallback: T, parse: (raw: string) => T | undefined, expected: string): T => {
+    const raw = env[name];
+    if (raw === undefined || raw.trim() === '') return fallback;
+    const value = parse(raw.trim());
+    if (value === undefined)
+      problems.push(`${name}=${JSON.stringify(raw)} is not valid: expected ${expected}`);
+    return value ?? fallback;
+  };
+
+  const nodeEnv = read<Environment>(
+    'NODE_ENV',
+    'development',
+    oneOf(['development', 'test', 'production']),
+    'development, test or production',
+  );
+  const port = read('PORT', 3000, integerIn(0, 65_535), 'a port number 0..65535');
+  const host = read('HOST', nodeEnv === 'production' ? '0.0.0.0' : '127.0.0.1', (s) => s, 'a host name');
+  const publicUrl = read('PUBLIC_URL', `http://localhost:${port}`, url, 'an http(s) URL').replace(/\/+$/, '');
+  const databaseUrl = read<string | undefined>(
+    'DATABASE_URL',
+    undefined,
+    postgresUrl,
+    'a postgres:// or postgresql:// URL',
+  );
+  const dataDir = path.resolve(read('DATA_DIR', './data', (s) => s, 'a directory'));
+  const masterKey = read<Buffer | undefined>(
+    'MASTER_KEY',
+    undefined,
+    key32,
+    '32 bytes as base64 or 64 hex characters',
+  );
+  if (nodeEnv === 'production' && !masterKey && !env.MASTER_KEY) {
+    problems.push(
+      'MASTER_KEY is required when NODE_ENV=production (32 bytes as base64 or 64 hex characters)',
+    );
+  }
+
+  const config: Config = {
+    env: nodeEnv,
+    port,
+    host,
+    publicUrl,
+    databaseUrl,
+    dbPoolSize: read('DB_POOL_SIZE', 10, integerIn(1, 1000), 'an integer 1..1000'),
+    dataDir,
+    migrateOnStart: read('MIGRATE_ON_START', nodeEnv !== 'production', onOff, 'on or off'),
+    masterKey,
+    redisUrl: read<string | undefined>('REDIS_URL', undefined, redisUrl, 'a redis:// or rediss:// URL'),
+    smtpUrl: read<string | undefined>('SMTP_URL', undefined, smtpUrl, 'an smtp:// or smtps:// URL'),
+    storageDir: path.resolve(read('STORAGE_DIR', path.join(dataDir, 'storage'), (s) => s, 'a directory')),
+    corsOrigins: read('CORS_ORIGINS', [] as string[], origins, 'a comma-separated list of http(s) origins'),
+    trustProxy: read<boolean | number | string>(
+      'TRUST_PROXY',
+      'loopback',
+      trustProxy,
+      'off, loopback, a hop count, or addresses/CIDRs',
+    ),
+    logLevel: read<LogLevel>(
+      'LOG_LEVEL',
+      nodeEnv === 'test' ? 'silent' : 'info',
+      oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+      'fatal, error, warn, info, debug, trace or silent',
+    ),
+    rateLimit: read('RATE_LIMIT', true, onOff, 'on or off'),
+    loginThrottle: read(
+      'LOGIN_THROTTLE',
+      { max: 5, windowSeconds: 900 },
+      parseRate,
+      'COUNT/DURATION such as 5/15m',
+    ),
+    accessTokenTtlSeconds: read('ACCESS_TOKEN_TTL', 900, parseDuration, 'a duration such as 900, 15m or 1h'),
+    refreshTokenTtlSeconds: read('REFRESH_TOKEN_TTL', 30 * 86_400, parseDuration, 'a duration such as 30d'),
+    basicAuth: read('BASIC_AUTH', true, onOff, 'on or off'),
+    jwtIssuer: read('JWT_ISSUER', publicUrl, (s) => s, 'a string'),
+    jwtAudience: read('JWT_AUDIENCE', 'bulwark', (s) => s, 'a string'),
+    sessionIdleSeconds: read('SESSION_IDLE_TIMEOUT', 2 * 3600, parseDuration, 'a duration such as 2h'),
+    sessionMaxAgeSeconds: read('SESSION_MAX_AGE', 7 * 86_400, parseDuration, 'a duration such as 7d'),
+    requireEmailVerification: read('REQUIRE_EMAIL_VERIFICATION', false, onOff, 'on or off'),
+    oidcProviders: read(
+      'OIDC_PROVIDERS',
+      [] as OidcProviderConfig[],
+      oidcProviders,
+      'a JSON array of {name, issuer, client_id, client_secret, scopes?}',
+    ),
+    oidcCreateAccounts: read('OIDC_CREATE_ACCOUNTS', false, onOff, 'on or off'),
+    argon2: {
+      memoryCost: read('ARGON2_MEMORY_KIB', 19_456, integerIn(1024, 4_194_304), 'KiB 1024..4194304'),
+      timeCost: read('ARGON2_TIME_COST', 2, integerIn(1, 100), 'an integer 1..100'),
+      parallelism: read('ARGON2_PARALLELISM', 1, integerIn(1, 16), 'an integer 1..16'),
+    },
+    webhookAllowPrivate: read('WEBHOOK_ALLOW_PRIVATE', false, onOff, 'on or off'),
+    maxBodyBytes: read('MAX_BODY_BYTES', 1024 * 1024, parseBytes, 'a size such as 1048576 or 1mb'),
+    maxUploadBytes: read('MAX_UPLOAD_BYTES', 10 * 1024 * 1024, parseBytes, 'a size such as 10mb'),
+    shutdownTimeoutMs: read('SHUTDOWN_TIMEOUT', 10, parseDuration, 'a duration such as 10s') * 1000,
+    jobPollMs: read('JOB_POLL_INTERVAL_MS', 1000, integerIn(10, 600_000), 'milliseconds 10..600000'),
+    jobWorkers: read('JOB_WORKERS', true, onOff, 'on or off'),
+  };
+  if (problems.length > 0) throw new ConfigError(problems);
+  return Object.freeze(config);
+}
+
+function oneOf<T extends string>(values: readonly T[]) {
+  return (raw: string): T | undefined => values.find((v) => v === raw.toLowerCase());
+}
+
+function integerIn(min: number, max: number) {
+  return (raw: string): number | undefined => {
+    const value = Number(raw);
+    return /^\d+$/.test(raw) && value >= min && value <= max ? value : undefined;
+  };
+}
+
+function onOff(raw: string): boolean | undefined {
+  const value = raw.toLowerCase();
+  if (['on', 'true', '1', 'yes'].includes(value)) return true;
+  if (['off', 'false', '0', 'no'].includes(value)) return false;
+  return undefined;
+}
+
+function parseUrl(raw: string, protocols: readonly string[]): string | undefined {
+  try {
+    return protocols.includes(new URL(raw).protocol) ? raw : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const url = (raw: string) => parseUrl(raw, ['http:', 'https:']);
+const postgresUrl = (raw: string) => parseUrl(raw, ['postgres:', 'postgresql:']);
+const redisUrl = (raw: string) => parseUrl(raw, ['redis:', 'rediss:']);
+const smtpUrl = (raw: string) => parseUrl(raw, ['smtp:', 'smtps:']);
+
+function origins(raw: string): string[] | undefined {
+  const list = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  return list.every((o) => o === '*' || url(o) !== undefined)
+    ? list.map((o) => o.replace(/\/+$/, ''))
+    : undefined;
+}
+
+function key32(raw: string): Buffer | undefined {
+  const bytes = /^[0-9a-f]{64}$/i.test(raw) ? Buffer.from(raw, 'hex') : Buffer.from(raw, 'base64');
+  return bytes.length === 32 ? bytes : undefined;
+}
+
+function oidcProviders(raw: string): OidcProviderConfig[] | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch {
+    return undefined;
+  }
+  if (!Array.isArray(value)) return undefined;
+  const names = new Set<string>();
+  for (const p of value as Record<string, unknown>[]) {
+    const ok =
+      typeof p === 'object' &&
+      p !== null &&
+      typeof p.name === 'string' &&
+      /^[a-z0-9][a-z0-9_-]{0,31}$/.test(p.name) &&
+      typeof p.issuer === 'string' &&
+      url(p.issuer) !== undefined &&
+      typeof p.client_id === 'string' &&
+      typeof p.client_secret === 'string' &&
+      (p.scopes === undefined || (Array.isArray(p.scopes) && p.scopes.every((s) => typeof s === 'string')));
+    if (!ok || names.has(p.name as string)) return undefined;
+    names.add(p.name as string);
+  }
+  return value as OidcProviderConfig[];
+}
+
+function trustProxy(raw: string): boolean | number | string | undefined {
+  if (raw === 'off') return false;
+  if (/^\d{1,2}$/.test(raw)) return Number(raw);
+  const parts = raw.split(',').map((p) => p.trim());
+  const address = /^(loopback|linklocal|uniquelocal|[0-9a-f.:]+(\/\d{1,3})?)$/i;
+  return parts.every((p) => address.test(p)) ? parts.join(',') : undefined;
+}

@@ -1,0 +1,75 @@
+import Fastify from 'fastify';
+import { Writable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../config/config.ts';
+import { RequestLogger, loggerOptions, requestLoggerFactory } from './logger.ts';
+
+/** Runs the same requests through an app with Fastify's own per-request child loggers, or with ours. */
+async function linesWritten(lazy: boolean, level: 'warn' | 'debug'): Promise<Record<string, unknown>[]> {
+  const lines: string[] = [];
+  const stream = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      lines.push(...chunk.toString().split('\n').filter(Boolean));
+      done();
+    },
+  });
+  const options = loggerOptions(loadConfig({ LOG_LEVEL: level })) as object;
+  let n = 0;
+  const app = Fastify({
+    logger: { ...options, stream },
+    genReqId: () => `req-${++n}`,
+    ...(lazy ? { childLoggerFactory: requestLoggerFactory } : {}),
+  });
+  app.get('/quiet', async (request) => {
+    request.log.info({ body: { password: 'hunter22' } }, 'only at info');
+    return { ok: true };
+  });
+  app.get('/loud', async (request) => {
+    request.log.warn({ body: { password: 'hunter22', user: 'ann' } }, 'warned');
+    request.log.child({ step: 'inner' }).error({ token: 'x', inner: { secret: 's' } }, 'child line');
+    return { ok: true };
+  });
+  app.get('/fail', async () => {
+    throw new Error('boom');
+  });
+  for (const url of ['/quiet', '/loud', '/fail', '/quiet?token=abc'])
+    await app.inject({ method: 'GET', url, headers: { authorization: 'Bearer secret' } });
+  await app.close();
+  return lines.map((line) => {
+    const { time: _time, responseTime: _responseTime, ...rest } = JSON.parse(line) as Record<string, unknown>;
+    return rest;
+  });
+}
+
+describe('requestLoggerFactory', () => {
+  it.each(['warn', 'debug'] as const)(
+    'writes exactly what pino children write (LOG_LEVEL=%s)',
+    async (level) => {
+      const expected = await linesWritten(false, level);
+      expect(expected.length).toBeGreaterThan(0);
+      expect(await linesWritten(true, level)).toEqual(expected);
+      expect(JSON.stringify(expected)).not.toMatch(/hunter22|Bearer secret/);
+    },
+  );
+
+  it('makes no pino child for a request that logs nothing at an enabled level', () => {
+    let children = 0;
+    const parent = {
+      level: 'warn',
+      isLevelEnabled: (l: string) => l === 'warn' || l === 'error' || l === 'fatal',
+      child: () => {
+        children++;
+        return { ...parent, warn: () => undefined };
+      },
+    };
+    const log = new RequestLogger(parent as never, { reqId: 'r' });
+    log.info('no');
+    log.debug('no');
+    expect(children).toBe(0);
+    expect(log.level).toBe('warn');
+    expect(log.isLevelEnabled('info')).toBe(false);
+    log.warn('yes');
+    log.warn('again');
+    expect(children).toBe(1);
+  });
+});

@@ -1,0 +1,46 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from '../../src/app.ts';
+import { loadConfig, type Config } from '../../src/core/config/config.ts';
+import { createTestDatabase, type TestDatabase } from './db.ts';
+
+export interface TestApp {
+  readonly app: FastifyInstance;
+  readonly config: Config;
+  readonly db: TestDatabase;
+  close(): Promise<void>;
+}
+
+/**
+ * Builds the app for a test without listening: its own database, its own storage directory, and the job
+ * worker left stopped (tests call `app.ctx.worker.drain()`). `env` overrides configuration.
+ */
+export async function buildTestApp(
+  env: Record<string, string> = {},
+  extend?: (app: FastifyInstance) => Promise<void> | void,
+): Promise<TestApp> {
+  const dataDir = await mkdtemp(path.join(tmpdir(), 'bulwark-test-'));
+  const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', DATA_DIR: dataDir, ...env });
+  const db = await createTestDatabase();
+  const app = await buildApp({
+    config,
+    database: db.database,
+    masterKey: randomBytes(32),
+    startWorker: false,
+    extend,
+  });
+  await app.ready();
+  return {
+    app,
+    config,
+    db,
+    async close() {
+      await app.close();
+      await db.destroy();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
