@@ -1,0 +1,44 @@
+import { Type } from 'typebox';
+import { SCOPES } from '../auth/scopes.ts';
+
+const ScopeName = Type.Union(SCOPES.map((s) => Type.Literal(s)));
+
+export const CreateApiKeyBody = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 100 }),
+    scopes: Type.Optional(
+      Type.Array(ScopeName, { maxItems: SCOPES.length, description: 'Default: all the owner holds' }),
+    ),
+    expires_at: Type.Optional(Type.String({ format: 'date-time' })),
+  },
+  { $id: 'CreateApiKeyRequest', additionalProperties: false },
+);
+
+const fields = {
+  id: Type.String({ format: 'uuid' }),
+  name: Type.String(),
+  prefix: Type.String(),
+  scopes: Type.Array(Type.String()),
+  expires_at: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+  last_used_at: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+  created_at: Type.String({ format: 'date-time' }),
+  owner_id: Type.String({ format: 'uuid' }),
+};
+
+export const ApiKey = Type.Object(fields, { $id: 'ApiKey', description: 'An API key, without its secret' });
+
+export const CreatedApiKey = Type.Object(
+  { ...fields, key: Type.String({ description: 'bwk_<prefix>_<secret>: shown this once, store it now' }) },
+  { $id: 'CreatedApiKey' },
+);
+
+export const ApiKeyList = Type.Object(
+  { items: Type.Array(ApiKey), next_cursor: Type.Union([Type.String(), Type.Null()]) },
+  { $id: 'ApiKeyList' },
+);
+
+export const ApiKeyListQuery = Type.Object({
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
+  cursor: Type.Optional(Type.String({ maxLength: 64 })),
+  all: Type.Optional(Type.Boolean({ description: 'Admins: every account’s keys' })),
+});

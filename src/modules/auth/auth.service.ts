@@ -1,0 +1,163 @@
+import type { Config } from '../../core/config/config.ts';
+import type { Db, DbOrTx } from '../../core/db/database.ts';
+import type { DomainEventHooks } from '../../core/events.ts';
+import { AppError, notFound, validationFailed } from '../../core/errors/app-error.ts';
+import * as accounts from '../accounts/accounts.repository.ts';
+import type { Authenticator } from './authenticator.ts';
+import type { PasswordHasher } from './passwords/password-hasher.ts';
+import { checkPassword } from './passwords/password-policy.ts';
+import type { Principal } from './principal.ts';
+import { effectiveScopes, parseScopeParam, scopesForRoles } from './scopes.ts';
+import * as sessionRepo from './sessions.repository.ts';
+import {
+  rotateRefreshToken,
+  startCookieSession,
+  startTokenSession,
+  type ClientInfo,
+} from './sessions.service.ts';
+import type { AccessTokens } from './tokens/access-tokens.ts';
+
+export interface AuthRuntime {
+  readonly config: Config;
+  readonly db: Db;
+  readonly events: DomainEventHooks;
+  readonly authenticator: Authenticator;
+  readonly tokens: AccessTokens;
+  readonly hasher: PasswordHasher;
+}
+
+/** An OAuth 2.0 token-endpoint failure (RFC 6749 §5.2), answered in that format rather than problem+json. */
+export class OAuthFailure extends Error {
+  readonly status: 400 | 401;
+  readonly error: string;
+  constructor(status: 400 | 401, error: string, description: string) {
+    super(description);
+    this.status = status;
+    this.error = error;
+  }
+}
+
+export interface TokenPair {
+  access_token: string;
+  token_type: 'bearer';
+  expires_in: number;
+  refresh_token: string;
+  scope: string;
+}
+
+/** Fails with 422 naming the field when the password breaks the policy. */
+export function assertPasswordPolicy(password: string, field = 'password'): void {
+  const verdict = checkPassword(password);
+  if (!verdict.ok) throw validationFailed([{ path: `/body/${field}`, message: verdict.reason }]);
+}
+
+export async function passwordGrant(
+  rt: AuthRuntime,
+  input: { username?: string | undefined; password?: string | undefined; scope?: string | undefined },
+  client: ClientInfo & { ip: string },
+): Promise<TokenPair> {
+  if (!input.username || !input.password) {
+    throw new OAuthFailure(400, 'invalid_request', 'username and password are required.');
+  }
+  const requested = parseScopeParam(input.scope);
+  if (!requested) throw new OAuthFailure(400, 'invalid_scope', 'Unknown scope requested.');
+  let account;
+  try {
+    account = await rt.authenticator.checkPassword(input.username, input.password, client.ip);
+  } catch (error) {
+    if (error instanceof AppError && error.code === 'UNAUTHENTICATED') {
+      throw new OAuthFailure(401, 'invalid_grant', 'Invalid email or password.');
+    }
+    // A correct password refused anyway (REQUIRE_EMAIL_VERIFICATION): say why, in the OAuth format.
+    if (error instanceof AppError && error.code === 'FORBIDDEN') {
+      throw new OAuthFailure(401, 'invalid_grant', error.message);
+    }
+    throw error;
+  }
+  const allowed = scopesForRoles(account.roles);
+  const beyond = requested.filter((s) => !allowed.includes(s));
+  if (beyond.length > 0) throw new OAuthFailure(400, 'invalid_scope', `Not allowed: ${beyond.join(' ')}.`);
+  const scopes = requested.length > 0 ? requested : allowed;
+  const { session, refreshToken } = await startTokenSession(
+    rt.db,
+    account.id,
+    scopes.join(' '),
+    rt.config.refreshTokenTtlSeconds,
+    client,
+  );
+  const access = await rt.tokens.issue(account.id, session.id, scopes);
+  return pair(access.token, access.expiresIn, refreshToken, scopes);
+}
+
+export async function refreshGrant(rt: AuthRuntime, refreshToken: string | undefined): Promise<TokenPair> {
+  if (!refreshToken) throw new OAuthFailure(400, 'invalid_request', 'refresh_token is required.');
+  const outcome = await rotateRefreshToken(rt.db, refreshToken, rt.config.refreshTokenTtlSeconds);
+  if (!outcome.ok) {
+    if (outcome.sessionId) rt.authenticator.forgetSession(outcome.sessionId);
+    const why =
+      outcome.reason === 'reused'
+        ? 'This refresh token was already used; its sign-in is revoked.'
+        : 'Invalid refresh token.';
+    throw new OAuthFailure(401, 'invalid_grant', why);
+  }
+  const account = await accounts.findById(rt.db, outcome.session.accountId);
+  if (!account?.isActive) throw new OAuthFailure(401, 'invalid_grant', 'Invalid refresh token.');
+  const scopes = effectiveScopes(outcome.session.scope.split(' '), account.roles);
+  const access = await rt.tokens.issue(account.id, outcome.session.id, scopes);
+  return pair(access.token, access.expiresIn, outcome.refreshToken, scopes);
+}
+
+const pair = (access: string, expiresIn: number, refresh: string, scopes: readonly string[]): TokenPair => ({
+  access_token: access,
+  token_type: 'bearer',
+  expires_in: expiresIn,
+  refresh_token: refresh,
+  scope: scopes.join(' '),
+});
+
+/** Cookie sign-in: a server-side session and its CSRF token. */
+export async function login(
+  rt: AuthRuntime,
+  email: string,
+  password: string,
+  client: ClientInfo & { ip: string },
+) {
+  const account = await rt.authenticator.checkPassword(email, password, client.ip);
+  const { session, cookie } = await startCookieSession(
+    rt.db,
+    account.id,
+    rt.config.sessionMaxAgeSeconds,
+    client,
+  );
+  return { account, cookie, csrfToken: rt.authenticator.csrfToken(session.id) };
+}
+
+/** Ends the caller's session (refresh family or cookie session); API keys and Basic have none. */
+export async function logout(rt: AuthRuntime, principal: Principal): Promise<void> {
+  if (!principal.sessionId) return;
+  await sessionRepo.revokeSession(rt.db, principal.sessionId, 'logout');
+  rt.authenticator.forgetSession(principal.sessionId);
+}
+
+export async function revokeOwnSession(
+  rt: AuthRuntime,
+  principal: Principal,
+  sessionId: string,
+): Promise<void> {
+  const revoked = await sessionRepo.revokeSession(rt.db, sessionId, 'revoked_by_user', principal.account.id);
+  if (!revoked) throw notFound('session');
+  rt.authenticator.forgetSession(sessionId);
+}
+
+/** Ends every session of an account (password change or reset, deletion) and refuses their tokens. */
+export async function revokeAllSessions(
+  rt: AuthRuntime,
+  db: DbOrTx,
+  accountId: string,
+  reason: string,
+  exceptSessionId?: string,
+): Promise<string[]> {
+  const ids = await sessionRepo.revokeAccountSessions(db, accountId, reason, exceptSessionId);
+  rt.authenticator.forgetAccount(accountId);
+  return ids;
+}

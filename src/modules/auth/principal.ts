@@ -1,0 +1,31 @@
+import type { Role } from '../../db/schema/accounts.ts';
+import type { Scope } from './scopes.ts';
+
+export type AuthMethod = 'bearer' | 'api_key' | 'session' | 'basic';
+
+/** The account fields every scheme resolves to; fresh within the revocation cache's bound. */
+export interface PrincipalAccount {
+  readonly id: string;
+  readonly email: string;
+  readonly name: string | null;
+  readonly roles: readonly Role[];
+  readonly emailVerified: boolean;
+  readonly createdAt: Date;
+}
+
+/** Who is calling and how: the one model all five schemes resolve to. */
+export interface Principal {
+  readonly account: PrincipalAccount;
+  readonly roles: readonly Role[];
+  readonly scopes: readonly Scope[];
+  readonly authMethod: AuthMethod;
+  /** The session (refresh family or cookie session) behind a bearer token or cookie. */
+  readonly sessionId?: string;
+  readonly apiKeyId?: string;
+}
+
+export const isAdmin = (principal: Principal): boolean => principal.roles.includes('admin');
+
+/** True when the principal may act on resources owned by `ownerId` (its own, or any as an admin). */
+export const canActFor = (principal: Principal, ownerId: string): boolean =>
+  principal.account.id === ownerId || (isAdmin(principal) && principal.scopes.includes('admin'));

@@ -1,0 +1,126 @@
+import type { Tx } from '../../../core/db/database.ts';
+import { notFound, type FieldError } from '../../../core/errors/app-error.ts';
+import * as accounts from '../../accounts/accounts.repository.ts';
+import { queueMail } from '../../mail/mail.service.ts';
+import { renderMail } from '../../mail/mail.templates.ts';
+import { revokeAllSessions, type AuthRuntime } from '../auth.service.ts';
+import { checkPassword } from '../passwords/password-policy.ts';
+import type { Principal } from '../principal.ts';
+import * as tokens from './account-tokens.service.ts';
+import { unprocessable } from './recovery.errors.ts';
+import type { MailRecipient } from './verification.service.ts';
+
+/**
+ * The job behind POST /v1/auth/password/forgot: mails a reset link to the active account with this
+ * address, if any and unless one went out moments ago. Silent either way: the caller already had its 202.
+ */
+export async function issueReset(rt: AuthRuntime, email: string): Promise<string> {
+  return rt.db.transaction(async (tx) => {
+    const found = await accounts.findByEmail(tx, email);
+    const account = found && (await accounts.findByIdForUpdate(tx, found.id));
+    if (!account?.email || !account.isActive) return 'no_account';
+    if ((await tokens.mailWaitSeconds(tx, account.id, 'password_reset')) > 0) return 'throttled';
+    const token = await tokens.issue(tx, { id: account.id, email: account.email }, 'password_reset');
+    const data = {
+      token,
+      expiresInSeconds: tokens.TTL_SECONDS.password_reset,
+      name: account.name ?? undefined,
+    };
+    await queueMail(tx, { to: account.email, ...renderMail('password-reset', data, rt.config.publicUrl) });
+    return 'sent';
+  });
+}
+
+/**
+ * Sets a new password with a reset token. In one transaction: the token is spent, the hash replaced, the
+ * address marked verified (the mail reached its owner), every session and refresh family revoked, access
+ * tokens issued before now refused, other reset links ended and the owner told by mail.
+ */
+export async function resetPassword(
+  rt: AuthRuntime,
+  input: { token: string; password: string },
+): Promise<void> {
+  // Both checks before the costly hash, and every error at once: the token and the new password.
+  const errors = [
+    await tokens.checkUsable(rt.db, input.token, 'password_reset'),
+    policyError(input.password),
+  ];
+  const found = errors.filter((e): e is FieldError => e !== undefined);
+  if (found.length > 0) throw unprocessable(found);
+  const passwordHash = await rt.hasher.hash(input.password);
+  const account = await rt.db.transaction(async (tx) => {
+    const owner = await tokens.redeem(tx, input.token, 'password_reset');
+    const now = new Date();
+    await accounts.update(tx, owner.id, { passwordHash, emailVerified: true, tokensValidAfter: now });
+    await revokeAllSessions(rt, tx, owner.id, 'password_reset');
+    await tokens.endAll(tx, owner.id, 'password_reset');
+    await notifyPasswordChanged(tx, rt, owner, now);
+    return owner;
+  });
+  afterPasswordChange(rt, account.id);
+  // The owner proved control of the mailbox: failed sign-ins counted before must not keep it out.
+  await rt.authenticator.deps.throttle.succeeded(account.email);
+}
+
+/**
+ * Changes the caller's password after checking the current one: every other session and refresh family
+ * is revoked; the caller's own (bearer or cookie) stays. 422 names the field at fault, like a form would.
+ */
+export async function changePassword(
+  rt: AuthRuntime,
+  principal: Principal,
+  input: { current_password: string; new_password: string },
+  ip: string,
+): Promise<void> {
+  const account = await accounts.findById(rt.db, principal.account.id);
+  const email = account?.email;
+  if (!account || !email) throw notFound('account');
+  const { throttle } = rt.authenticator.deps;
+  // Guessing the current password here is guessing a sign-in: the same throttle applies.
+  await throttle.check(email, ip);
+  const current = account.passwordHash
+    ? (await rt.hasher.verify(account.passwordHash, input.current_password)).ok
+    : (await rt.hasher.verifyDummy(input.current_password), false);
+  const errors: FieldError[] = [];
+  if (!current) {
+    await throttle.failed(email, ip);
+    errors.push({ path: '/body/current_password', message: 'This is not the current password.' });
+  }
+  const weak = policyError(input.new_password, 'new_password');
+  if (weak) errors.push(weak);
+  else if (current && input.new_password === input.current_password) {
+    errors.push({
+      path: '/body/new_password',
+      message: 'The new password must differ from the current one.',
+    });
+  }
+  if (errors.length > 0) throw unprocessable(errors);
+  const passwordHash = await rt.hasher.hash(input.new_password);
+  await rt.db.transaction(async (tx) => {
+    await accounts.update(tx, account.id, { passwordHash });
+    await revokeAllSessions(rt, tx, account.id, 'password_changed', principal.sessionId);
+    await notifyPasswordChanged(tx, rt, { ...account, email }, new Date());
+  });
+  afterPasswordChange(rt, account.id);
+  await throttle.succeeded(email);
+}
+
+function policyError(password: string, field = 'password'): FieldError | undefined {
+  const verdict = checkPassword(password);
+  return verdict.ok ? undefined : { path: `/body/${field}`, message: verdict.reason };
+}
+
+/** The `password-changed` notice and the domain event, in the change's transaction. */
+async function notifyPasswordChanged(tx: Tx, rt: AuthRuntime, account: MailRecipient, at: Date) {
+  const data = { changedAt: at, name: account.name ?? undefined };
+  await queueMail(tx, { to: account.email, ...renderMail('password-changed', data, rt.config.publicUrl) });
+  await rt.events.emit(tx, 'account.password_changed', { accountId: account.id, email: account.email });
+}
+
+/**
+ * revokeAllSessions forgets the cached state inside the transaction; a request landing before the commit
+ * could cache the old state again, so forget once more after it.
+ */
+function afterPasswordChange(rt: AuthRuntime, accountId: string): void {
+  rt.authenticator.forgetAccount(accountId);
+}

@@ -1,0 +1,44 @@
+import { Type } from 'typebox';
+import { Email, Password } from '../auth.schemas.ts';
+
+// A token is 43 base64url characters; the bound only keeps junk out, a wrong token is told apart later.
+const Token = Type.String({ minLength: 1, maxLength: 256, description: 'The token from the mailed link' });
+
+export const VerifyEmailBody = Type.Object(
+  { token: Token },
+  { $id: 'VerifyEmailRequest', additionalProperties: false },
+);
+
+export const ResendVerificationBody = Type.Object(
+  {
+    email: Type.Optional(
+      Type.String({
+        format: 'email',
+        maxLength: 254,
+        description: 'Required without a credential; ignored with one',
+      }),
+    ),
+  },
+  { $id: 'ResendVerificationRequest', additionalProperties: false },
+);
+
+export const ForgotPasswordBody = Type.Object(
+  { email: Email },
+  { $id: 'ForgotPasswordRequest', additionalProperties: false },
+);
+
+export const ResetPasswordBody = Type.Object(
+  { token: Token, password: Password },
+  { $id: 'ResetPasswordRequest', additionalProperties: false },
+);
+
+export const ChangePasswordBody = Type.Object(
+  { current_password: Password, new_password: Password },
+  { $id: 'ChangePasswordRequest', additionalProperties: false },
+);
+
+/** The answer to a request for mail: the same words whether or not a mail goes out. */
+export const MailAccepted = Type.Object(
+  { detail: Type.String() },
+  { $id: 'MailAccepted', description: 'Accepted; a mail follows if the account exists' },
+);

@@ -1,0 +1,25 @@
+import type {} from '@fastify/cookie';
+import type { FastifyReply } from 'fastify';
+import type { Config } from '../../core/config/config.ts';
+import { CSRF_COOKIE, SESSION_COOKIE } from '../../core/http/openapi.plugin.ts';
+
+function cookieOptions(config: Config, httpOnly: boolean) {
+  return {
+    path: '/',
+    httpOnly,
+    sameSite: 'lax' as const,
+    secure: config.env === 'production',
+    maxAge: config.sessionMaxAgeSeconds,
+  };
+}
+
+/** Sets the HttpOnly session cookie and the readable CSRF cookie of a new cookie session. */
+export function setSessionCookies(reply: FastifyReply, config: Config, session: string, csrf: string): void {
+  reply.setCookie(SESSION_COOKIE, session, cookieOptions(config, true));
+  reply.setCookie(CSRF_COOKIE, csrf, cookieOptions(config, false));
+}
+
+export function clearSessionCookies(reply: FastifyReply, config: Config): void {
+  reply.clearCookie(SESSION_COOKIE, { ...cookieOptions(config, true), maxAge: 0 });
+  reply.clearCookie(CSRF_COOKIE, { ...cookieOptions(config, false), maxAge: 0 });
+}

@@ -1,0 +1,104 @@
+import { and, desc, eq, gt, isNull, ne, sql } from 'drizzle-orm';
+import type { DbOrTx } from '../../core/db/database.ts';
+import { refreshTokens, sessions } from '../../db/schema/sessions.ts';
+
+export type SessionRow = typeof sessions.$inferSelect;
+export type RefreshTokenRow = typeof refreshTokens.$inferSelect;
+
+export async function insertSession(db: DbOrTx, values: typeof sessions.$inferInsert): Promise<SessionRow> {
+  return (await db.insert(sessions).values(values).returning())[0]!;
+}
+
+export async function insertRefreshToken(
+  db: DbOrTx,
+  values: typeof refreshTokens.$inferInsert,
+): Promise<void> {
+  await db.insert(refreshTokens).values(values);
+}
+
+/** The refresh token and its family, locked so that two concurrent uses are serialised. */
+export async function lockRefreshToken(
+  db: DbOrTx,
+  tokenHash: string,
+): Promise<{ token: RefreshTokenRow; session: SessionRow } | undefined> {
+  const rows = await db
+    .select({ token: refreshTokens, session: sessions })
+    .from(refreshTokens)
+    .innerJoin(sessions, eq(sessions.id, refreshTokens.sessionId))
+    .where(eq(refreshTokens.tokenHash, tokenHash))
+    .for('update')
+    .limit(1);
+  return rows[0];
+}
+
+export async function markRefreshTokenUsed(db: DbOrTx, id: string): Promise<void> {
+  await db.update(refreshTokens).set({ usedAt: new Date() }).where(eq(refreshTokens.id, id));
+}
+
+export async function findSessionById(db: DbOrTx, id: string): Promise<SessionRow | undefined> {
+  return (await db.select().from(sessions).where(eq(sessions.id, id)).limit(1))[0];
+}
+
+export async function findSessionByTokenHash(db: DbOrTx, tokenHash: string): Promise<SessionRow | undefined> {
+  return (await db.select().from(sessions).where(eq(sessions.tokenHash, tokenHash)).limit(1))[0];
+}
+
+export async function touchSession(db: DbOrTx, id: string, expiresAt?: Date): Promise<void> {
+  await db
+    .update(sessions)
+    .set(expiresAt ? { lastUsedAt: new Date(), expiresAt } : { lastUsedAt: new Date() })
+    .where(eq(sessions.id, id));
+}
+
+/** Revokes one session; returns false when it was not there or already revoked. */
+export async function revokeSession(
+  db: DbOrTx,
+  id: string,
+  reason: string,
+  accountId?: string,
+): Promise<boolean> {
+  const rows = await db
+    .update(sessions)
+    .set({ revokedAt: new Date(), revokedReason: reason })
+    .where(
+      and(
+        eq(sessions.id, id),
+        isNull(sessions.revokedAt),
+        accountId ? eq(sessions.accountId, accountId) : undefined,
+      ),
+    )
+    .returning({ id: sessions.id });
+  return rows.length > 0;
+}
+
+/** Revokes every live session of an account (optionally but one); returns their ids. */
+export async function revokeAccountSessions(
+  db: DbOrTx,
+  accountId: string,
+  reason: string,
+  exceptId?: string,
+): Promise<string[]> {
+  const rows = await db
+    .update(sessions)
+    .set({ revokedAt: new Date(), revokedReason: reason })
+    .where(
+      and(
+        eq(sessions.accountId, accountId),
+        isNull(sessions.revokedAt),
+        exceptId ? ne(sessions.id, exceptId) : undefined,
+      ),
+    )
+    .returning({ id: sessions.id });
+  return rows.map((r) => r.id);
+}
+
+export async function listLiveSessions(db: DbOrTx, accountId: string): Promise<SessionRow[]> {
+  return db
+    .select()
+    .from(sessions)
+    .where(
+      and(eq(sessions.accountId, accountId), isNull(sessions.revokedAt), gt(sessions.expiresAt, sql`now()`)),
+    )
+    .orderBy(desc(sessions.lastUsedAt))
+    .limit(100);
+}

@@ -1,0 +1,147 @@
+import { desc } from 'drizzle-orm';
+import {
+  exportJWK,
+  exportPKCS8,
+  generateKeyPair,
+  importJWK,
+  importPKCS8,
+  type CryptoKey,
+  type JWK,
+} from 'jose';
+import type { Db } from '../../../core/db/database.ts';
+import { createSecretBox, type SecretBox } from '../../../core/crypto/secret-box.ts';
+import { newId } from '../../../core/ids.ts';
+import { signingKeys } from '../../../db/schema/signing-keys.ts';
+
+export const TOKEN_ALGORITHM = 'EdDSA';
+
+interface LoadedKey {
+  readonly kid: string;
+  readonly publicJwk: JWK;
+  readonly verifyKey: CryptoKey;
+  readonly createdAt: Date;
+  readonly retiredAt: Date | null;
+  /** Decrypted lazily: only the signing key is ever opened. */
+  signKey?: CryptoKey;
+  readonly sealedPrivate: string;
+}
+
+/**
+ * The access-token signing keys, kept in `signing_keys` with private keys sealed under MASTER_KEY.
+ * Every instance reads them from the database: a key added by `bulwark keys rotate` elsewhere is picked
+ * up on the next reload (periodic, or at once when a token names an unknown `kid`).
+ */
+export class SigningKeyStore {
+  private keys: LoadedKey[] = [];
+  private loadedAt = 0;
+  private readonly box: SecretBox;
+  private readonly db: Db;
+  private readonly retentionMs: number;
+
+  /** `retentionMs`: how long a retired key stays published (at least the access-token lifetime). */
+  constructor(db: Db, masterKey: Buffer, retentionMs: number) {
+    this.db = db;
+    this.box = createSecretBox(masterKey, 'signing-keys');
+    this.retentionMs = retentionMs;
+  }
+
+  private loading: Promise<void> | undefined;
+
+  /**
+   * Loads the keys, creating the first one if there is none. Lazy and retried on failure, so that a
+   * server whose migrations are pending still starts (and says so on /readyz).
+   */
+  init(): Promise<void> {
+    this.loading ??= (async () => {
+      await this.reload();
+      if (!this.keys.some((k) => k.retiredAt === null)) {
+        await this.create();
+        await this.reload();
+      }
+    })().catch((error: unknown) => {
+      this.loading = undefined;
+      throw error;
+    });
+    return this.loading;
+  }
+
+  /** Adds a new signing key and retires the others (they stay published until their tokens expire). */
+  async rotate(): Promise<string> {
+    const kid = await this.db.transaction(async (tx) => {
+      await tx.update(signingKeys).set({ retiredAt: new Date() });
+      return this.create(tx);
+    });
+    await this.reload();
+    return kid;
+  }
+
+  private async create(db: Pick<Db, 'insert'> = this.db): Promise<string> {
+    const { publicKey, privateKey } = await generateKeyPair(TOKEN_ALGORITHM, {
+      crv: 'Ed25519',
+      extractable: true,
+    });
+    const kid = newId();
+    const publicJwk = { ...(await exportJWK(publicKey)), kid, alg: TOKEN_ALGORITHM, use: 'sig' };
+    await db.insert(signingKeys).values({
+      id: kid,
+      algorithm: TOKEN_ALGORITHM,
+      publicJwk,
+      privateKeyEncrypted: this.box.seal(await exportPKCS8(privateKey)),
+    });
+    return kid;
+  }
+
+  async reload(): Promise<void> {
+    const rows = await this.db.select().from(signingKeys).orderBy(desc(signingKeys.createdAt));
+    const previous = new Map(this.keys.map((k) => [k.kid, k]));
+    this.keys = await Promise.all(
+      rows.map(async (row) => {
+        const known = previous.get(row.id);
+        if (known && known.retiredAt?.getTime() === row.retiredAt?.getTime()) return known;
+        return {
+          kid: row.id,
+          publicJwk: row.publicJwk,
+          verifyKey: (await importJWK(row.publicJwk as JWK, TOKEN_ALGORITHM)) as CryptoKey,
+          createdAt: row.createdAt,
+          retiredAt: row.retiredAt,
+          signKey: known?.signKey,
+          sealedPrivate: row.privateKeyEncrypted,
+        };
+      }),
+    );
+    this.loadedAt = Date.now();
+  }
+
+  /** Reloads when the keys are older than `maxAgeMs` (another instance may have rotated). */
+  async refreshIfOlderThan(maxAgeMs: number): Promise<void> {
+    await this.init();
+    if (Date.now() - this.loadedAt > maxAgeMs) await this.reload();
+  }
+
+  /** The newest unretired key, decrypted on first use. */
+  async signingKey(): Promise<{ kid: string; key: CryptoKey }> {
+    await this.refreshIfOlderThan(60_000);
+    const current = this.keys.find((k) => k.retiredAt === null) ?? this.keys[0];
+    if (!current) throw new Error('No signing key: call init() first');
+    current.signKey ??= await importPKCS8(
+      this.box.open(current.sealedPrivate).toString('utf8'),
+      TOKEN_ALGORITHM,
+    );
+    return { kid: current.kid, key: current.signKey };
+  }
+
+  /** The public key for a `kid`, if it is still published (after init()). */
+  verifyKey(kid: string): CryptoKey | undefined {
+    return this.published().find((k) => k.kid === kid)?.verifyKey;
+  }
+
+  /** The JWKS document: active keys and retired ones whose tokens may still be valid. */
+  jwks(): { keys: JWK[] } {
+    return { keys: this.published().map((k) => k.publicJwk) };
+  }
+
+  private published(): LoadedKey[] {
+    const cutoff = Date.now() - this.retentionMs;
+    return this.keys.filter((k) => k.retiredAt === null || k.retiredAt.getTime() > cutoff);
+  }
+}
