@@ -1,0 +1,50 @@
+import type { FastifyInstance } from 'fastify';
+import type { Config } from '../../core/config/config.ts';
+import type {} from '../auth/auth.module.ts';
+import { deleteAllOf } from './identities.repository.ts';
+import { identitiesRoutes } from './identities.routes.ts';
+import { httpAllowed, OidcClient } from './oidc-client.ts';
+
+export interface IdentitiesOptions {
+  /** Bound on each request to a provider, in seconds (default 10). */
+  readonly timeoutSeconds?: number;
+}
+
+/**
+ * One relying party per provider of OIDC_PROVIDERS. Nothing is fetched here: discovery happens at first
+ * use, so a provider that is down does not stop the boot. A plain-http issuer is refused in production
+ * unless it is on loopback.
+ */
+export function createOidcClients(config: Config, options: IdentitiesOptions = {}): Map<string, OidcClient> {
+  const clients = new Map<string, OidcClient>();
+  for (const settings of config.oidcProviders) {
+    const http = new URL(settings.issuer).protocol === 'http:';
+    const allowHttp = http && httpAllowed(settings.issuer, config.env);
+    if (http && !allowHttp) {
+      throw new Error(
+        `OIDC provider "${settings.name}": the issuer must use https in production (${settings.issuer})`,
+      );
+    }
+    clients.set(
+      settings.name,
+      new OidcClient(settings, {
+        redirectUri: `${config.publicUrl}/v1/auth/oauth/${settings.name}/callback`,
+        allowHttp,
+        timeoutSeconds: options.timeoutSeconds ?? 10,
+      }),
+    );
+  }
+  return clients;
+}
+
+/**
+ * Linked identities: sign-in and linking through OpenID Connect providers, and an account's links.
+ * Register after the auth module. An account's deletion erases its links in the same transaction.
+ * @example await app.register(identitiesModule)
+ */
+export async function identitiesModule(app: FastifyInstance, options: IdentitiesOptions = {}): Promise<void> {
+  const { config, events } = app.ctx;
+  const providers = createOidcClients(config, options);
+  events.on('account.deleted', (tx, { accountId }) => deleteAllOf(tx, accountId));
+  await app.register(identitiesRoutes, { ir: { rt: app.auth.rt, providers } });
+}

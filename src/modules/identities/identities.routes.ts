@@ -1,0 +1,147 @@
+import type {} from '@fastify/cookie';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
+import { Type } from 'typebox';
+import type { Config } from '../../core/config/config.ts';
+import { AppError } from '../../core/errors/app-error.ts';
+import { ANY_PRINCIPAL } from '../../core/http/openapi.plugin.ts';
+import { problemResponses } from '../../core/http/schemas.ts';
+import { Account } from '../accounts/accounts.schemas.ts';
+import { toAccountView } from '../accounts/accounts.view.ts';
+import { principalOf, SECURED } from '../auth/auth.guard.ts';
+import { setSessionCookies } from '../auth/session-cookies.ts';
+import type { Principal } from '../auth/principal.ts';
+import * as s from './identities.schemas.ts';
+import {
+  AUTHORIZATION_TTL_SECONDS,
+  completeAuthorization,
+  startAuthorization,
+  type IdentitiesRuntime,
+} from './identities.service.ts';
+import { listLinks, unlink } from './links.service.ts';
+
+/** Holds the `state` in the browser that started the request, to bind the callback to it. */
+export const STATE_COOKIE = 'bulwark_oauth_state';
+
+const Redirect = Type.Null({ description: 'Redirect (Location header)' });
+
+/** External sign-in and linking (/v1/auth/oauth/…) and an account's links (/v1/accounts/{id}/links). */
+export const identitiesRoutes: FastifyPluginAsyncTypebox<{ ir: IdentitiesRuntime }> = async (app, { ir }) => {
+  if (!app.getSchema('Account')) app.addSchema(Account);
+  for (const schema of [s.LinkedIdentity, s.LinkedIdentityList, s.OAuthCallbackResult]) app.addSchema(schema);
+  const { rt, guard } = app.auth;
+  const { config } = rt;
+  const tags = ['identities'];
+
+  app.get(
+    '/v1/auth/oauth/:provider/authorize',
+    {
+      schema: {
+        tags,
+        summary: 'Start signing in with a provider; with a credential, start linking it to that account',
+        security: [{}, ...ANY_PRINCIPAL],
+        params: s.ProviderParam,
+        querystring: s.AuthorizeQuery,
+        response: { 302: Redirect, ...problemResponses(401, 403, 404, 422, 503) },
+      },
+    },
+    async (request, reply) => {
+      const principal = await optionalPrincipal(request);
+      const { provider } = request.params;
+      const { url, state } = await startAuthorization(ir, provider, principal, request.query.redirect_to);
+      reply.setCookie(STATE_COOKIE, state, stateCookie(config, provider, AUTHORIZATION_TTL_SECONDS));
+      return reply.header('cache-control', 'no-store').redirect(url.href, 302);
+    },
+  );
+
+  app.get(
+    '/v1/auth/oauth/:provider/callback',
+    {
+      schema: {
+        tags,
+        summary:
+          "The provider's redirect back: links the identity, or signs its account in with a session cookie",
+        params: s.ProviderParam,
+        querystring: s.CallbackQuery,
+        response: {
+          200: Type.Ref('OAuthCallbackResult'),
+          302: Redirect,
+          ...problemResponses(400, 403, 404, 409, 422, 503),
+        },
+      },
+    },
+    async (request, reply) => {
+      const { provider } = request.params;
+      const browserState = request.cookies[STATE_COOKIE];
+      // The state cookie has done its job whatever the outcome (its path names a configured provider only).
+      if (ir.providers.has(provider)) reply.clearCookie(STATE_COOKIE, stateCookie(config, provider, 0));
+      reply.header('cache-control', 'no-store');
+      const outcome = await completeAuthorization(ir, provider, {
+        query: request.query,
+        rawQuery: new URL(request.url, 'http://callback').search,
+        browserState,
+        client: { ip: request.ip, userAgent: request.headers['user-agent'] },
+      });
+      if (outcome.kind === 'signed_in') setSessionCookies(reply, config, outcome.cookie, outcome.csrfToken);
+      if (outcome.redirectTo) return reply.redirect(outcome.redirectTo, 302);
+      return outcome.kind === 'signed_in'
+        ? { user: toAccountView(outcome.account), csrf_token: outcome.csrfToken }
+        : { link: s.toLinkView(outcome.link) };
+    },
+  );
+
+  app.get(
+    '/v1/accounts/:id/links',
+    {
+      preHandler: guard({ scope: 'accounts:read' }),
+      schema: {
+        tags,
+        summary: "An account's linked identities (itself or an admin)",
+        security: SECURED,
+        params: s.AccountParam,
+        response: { 200: Type.Ref('LinkedIdentityList'), ...problemResponses(401, 403, 404, 422) },
+      },
+    },
+    async (request) => {
+      const rows = await listLinks(rt, principalOf(request), request.params.id);
+      return { items: rows.map(s.toLinkView), next_cursor: null };
+    },
+  );
+
+  app.delete(
+    '/v1/accounts/:id/links/:link_id',
+    {
+      preHandler: guard({ scope: 'accounts:write' }),
+      schema: {
+        tags,
+        summary: 'Unlink an identity (not the last way in to an account without a password: 409)',
+        security: SECURED,
+        params: s.LinkParams,
+        response: { 204: Type.Null(), ...problemResponses(401, 403, 404, 409, 422) },
+      },
+    },
+    async (request, reply) => {
+      await unlink(rt, principalOf(request), request.params.id, request.params.link_id);
+      return reply.code(204).send(null);
+    },
+  );
+
+  /** The caller, when it sent a credential; a stale session cookie alone just means "not signed in". */
+  async function optionalPrincipal(request: FastifyRequest): Promise<Principal | undefined> {
+    const { authorization, 'x-auth': xAuth, 'x-api-key': xApiKey } = request.headers;
+    const explicit = authorization !== undefined || xAuth !== undefined || xApiKey !== undefined;
+    try {
+      return await rt.authenticator.authenticate(request);
+    } catch (error) {
+      if (!explicit && error instanceof AppError && error.code === 'UNAUTHENTICATED') return undefined;
+      throw error;
+    }
+  }
+};
+
+// SameSite=Lax: the provider sends the browser back with a top-level GET, which Lax cookies accompany.
+function stateCookie(config: Config, provider: string, maxAge: number) {
+  // The path the browser sees: under PUBLIC_URL's own path when a proxy serves Bulwark below one.
+  const path = `${new URL(config.publicUrl).pathname.replace(/\/$/, '')}/v1/auth/oauth/${provider}/callback`;
+  return { path, httpOnly: true, sameSite: 'lax' as const, secure: config.env === 'production', maxAge };
+}
