@@ -3,7 +3,9 @@ import { get, sendJson, type Scenario } from './scenario.ts';
 /** Bulwark's real liveness route (every global hook on the path) against a bare constant answer. */
 export const healthz: Scenario = {
   name: 'healthz',
-  description: 'GET /healthz → `{"status":"ok"}`; no I/O, so this measures the per-request framework cost',
+  description:
+    'GET /healthz → `{"status":"ok"}`; no I/O, so this measures the per-request framework cost (both ' +
+    'send the same security headers and a fresh x-request-id)',
   goalRatio: 0.8,
   request: () => get('/healthz'),
   bare: () => ({

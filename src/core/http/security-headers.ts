@@ -6,7 +6,7 @@ import type { Config } from '../config/config.ts';
  * obsolete ones (X-XSS-Protection, X-Download-Options, …) are left out. Pages that need scripts, such as
  * Swagger UI, replace the CSP on their own routes.
  */
-export function securityHeaders(config: Config): Readonly<Record<string, string>> {
+export function securityHeaders(config: Pick<Config, 'env'>): Readonly<Record<string, string>> {
   const headers: Record<string, string> = {
     'content-security-policy':
       "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",

@@ -1,4 +1,3 @@
-import cookie from '@fastify/cookie';
 import type { FastifyInstance } from 'fastify';
 import { eq } from 'drizzle-orm';
 import fp from 'fastify-plugin';
@@ -35,7 +34,6 @@ declare module 'fastify' {
  */
 export const authModule = fp(async (app: FastifyInstance) => {
   const { config, database, masterKey, redis, events } = app.ctx;
-  await app.register(cookie);
 
   // Retired keys stay published while tokens they signed may live, plus a margin for slow instances.
   const keys = new SigningKeyStore(database.db, masterKey, (config.accessTokenTtlSeconds + 300) * 1000);

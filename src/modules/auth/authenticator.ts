@@ -1,4 +1,3 @@
-import type {} from '@fastify/cookie';
 import type { FastifyRequest } from 'fastify';
 import { createHmac } from 'node:crypto';
 import { hkdfSync } from 'node:crypto';
@@ -8,6 +7,7 @@ import { TtlCache } from '../../core/cache/ttl-cache.ts';
 import { safeEqual, sha256 } from '../../core/crypto/tokens.ts';
 import type { Db } from '../../core/db/database.ts';
 import { AppError } from '../../core/errors/app-error.ts';
+import { readCookie } from '../../core/http/cookies.ts';
 import { CSRF_COOKIE, SESSION_COOKIE } from '../../core/http/openapi.plugin.ts';
 import * as accounts from '../accounts/accounts.repository.ts';
 import { verifyApiKey, type VerifiedApiKey } from '../api-keys/api-keys.service.ts';
@@ -80,7 +80,7 @@ export class Authenticator {
     }
     const apiKey = request.headers['x-auth'] ?? request.headers['x-api-key'];
     if (typeof apiKey === 'string') return this.fromApiKey(apiKey);
-    const cookie = request.cookies?.[SESSION_COOKIE];
+    const cookie = readCookie(request, SESSION_COOKIE);
     if (cookie) return this.fromCookie(cookie, request);
     return undefined;
   }

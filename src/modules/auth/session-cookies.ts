@@ -1,6 +1,6 @@
-import type {} from '@fastify/cookie';
 import type { FastifyReply } from 'fastify';
 import type { Config } from '../../core/config/config.ts';
+import { clearCookie, setCookie } from '../../core/http/cookies.ts';
 import { CSRF_COOKIE, SESSION_COOKIE } from '../../core/http/openapi.plugin.ts';
 
 function cookieOptions(config: Config, httpOnly: boolean) {
@@ -15,11 +15,11 @@ function cookieOptions(config: Config, httpOnly: boolean) {
 
 /** Sets the HttpOnly session cookie and the readable CSRF cookie of a new cookie session. */
 export function setSessionCookies(reply: FastifyReply, config: Config, session: string, csrf: string): void {
-  reply.setCookie(SESSION_COOKIE, session, cookieOptions(config, true));
-  reply.setCookie(CSRF_COOKIE, csrf, cookieOptions(config, false));
+  setCookie(reply, SESSION_COOKIE, session, cookieOptions(config, true));
+  setCookie(reply, CSRF_COOKIE, csrf, cookieOptions(config, false));
 }
 
 export function clearSessionCookies(reply: FastifyReply, config: Config): void {
-  reply.clearCookie(SESSION_COOKIE, { ...cookieOptions(config, true), maxAge: 0 });
-  reply.clearCookie(CSRF_COOKIE, { ...cookieOptions(config, false), maxAge: 0 });
+  clearCookie(reply, SESSION_COOKIE, cookieOptions(config, true));
+  clearCookie(reply, CSRF_COOKIE, cookieOptions(config, false));
 }

@@ -1,9 +1,9 @@
-import type {} from '@fastify/cookie';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import type { Config } from '../../core/config/config.ts';
 import { AppError } from '../../core/errors/app-error.ts';
+import { clearCookie, readCookie, setCookie } from '../../core/http/cookies.ts';
 import { ANY_PRINCIPAL } from '../../core/http/openapi.plugin.ts';
 import { problemResponses } from '../../core/http/schemas.ts';
 import { Account } from '../accounts/accounts.schemas.ts';
@@ -49,7 +49,7 @@ export const identitiesRoutes: FastifyPluginAsyncTypebox<{ ir: IdentitiesRuntime
       const principal = await optionalPrincipal(request);
       const { provider } = request.params;
       const { url, state } = await startAuthorization(ir, provider, principal, request.query.redirect_to);
-      reply.setCookie(STATE_COOKIE, state, stateCookie(config, provider, AUTHORIZATION_TTL_SECONDS));
+      setCookie(reply, STATE_COOKIE, state, stateCookie(config, provider, AUTHORIZATION_TTL_SECONDS));
       return reply.header('cache-control', 'no-store').redirect(url.href, 302);
     },
   );
@@ -72,9 +72,9 @@ export const identitiesRoutes: FastifyPluginAsyncTypebox<{ ir: IdentitiesRuntime
     },
     async (request, reply) => {
       const { provider } = request.params;
-      const browserState = request.cookies[STATE_COOKIE];
+      const browserState = readCookie(request, STATE_COOKIE);
       // The state cookie has done its job whatever the outcome (its path names a configured provider only).
-      if (ir.providers.has(provider)) reply.clearCookie(STATE_COOKIE, stateCookie(config, provider, 0));
+      if (ir.providers.has(provider)) clearCookie(reply, STATE_COOKIE, stateCookie(config, provider, 0));
       reply.header('cache-control', 'no-store');
       const outcome = await completeAuthorization(ir, provider, {
         query: request.query,
