@@ -1,5 +1,6 @@
 import cluster from 'node:cluster';
 import type { Config } from '../core/config/config.ts';
+import { serveClusterMetrics } from '../core/observability/cluster-metrics.ts';
 import { startServer, type RunningServer } from '../server.ts';
 
 /** `bulwark serve [--workers N]`: one process, or N cluster workers sharing the port. */
@@ -41,6 +42,7 @@ export function handleShutdownSignals(server: RunningServer): void {
 
 function runPrimary(workers: number): Promise<void> {
   let stopping = false;
+  serveClusterMetrics();
   for (let i = 0; i < workers; i++) cluster.fork();
   cluster.on('exit', (worker, code) => {
     if (stopping) return;

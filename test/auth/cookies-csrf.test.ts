@@ -127,7 +127,28 @@ describe('requests with the session cookie', () => {
       (csrf) => ({ origin: CORS_ORIGIN, 'x-csrf-token': csrf }),
       201,
     ],
-    ['the right token and no Origin (a non-browser client)', (csrf) => ({ 'x-csrf-token': csrf }), 201],
+    // Without Origin, the Referer's origin stands in (OWASP); with neither, the request is refused.
+    ['the right token and neither Origin nor Referer', (csrf) => ({ 'x-csrf-token': csrf }), 403],
+    [
+      'the right token, no Origin, a Referer on PUBLIC_URL',
+      (csrf) => ({ referer: `${PUBLIC_ORIGIN}/account/settings?tab=1`, 'x-csrf-token': csrf }),
+      201,
+    ],
+    [
+      'the right token, no Origin, a foreign Referer',
+      (csrf) => ({ referer: `${EVIL_ORIGIN}/${PUBLIC_ORIGIN}/`, 'x-csrf-token': csrf }),
+      403,
+    ],
+    [
+      'the right token, no Origin, a garbage Referer',
+      (csrf) => ({ referer: 'not a url', 'x-csrf-token': csrf }),
+      403,
+    ],
+    [
+      'the right token, an allowed Referer but a foreign Origin',
+      (csrf) => ({ origin: EVIL_ORIGIN, referer: `${PUBLIC_ORIGIN}/`, 'x-csrf-token': csrf }),
+      403,
+    ],
   ])('an unsafe request with %s → %i', async (_name, headers, status) => {
     const { cookie, csrf } = await cookieLogin(t, alice.email);
     const other = await cookieLogin(t, alice.email);

@@ -214,8 +214,21 @@ describe.skipIf(!postgres)('bulwark with PostgreSQL (TEST_DATABASE_URL)', () => 
       expect(pids.has(proc.child.pid!)).toBe(false);
 
       const url = `http://127.0.0.1:${port}`;
-      for (let i = 0; i < 4; i++) expect((await get(`${url}/healthz`)).status).toBe(200);
+      // A new connection each time (get's default), so the primary's round robin uses both workers.
+      for (let i = 0; i < 6; i++) expect((await get(`${url}/healthz`)).status).toBe(200);
       expect((await waitForStatus(`${url}/readyz`, 200)).json().status).toBe('ready');
+
+      // /metrics answers for the whole server whichever worker takes the scrape: both workers' counts summed.
+      for (let i = 0; i < 3; i++) {
+        const metrics = await get(`${url}/metrics`);
+        expect(metrics.status).toBe(200);
+        expect(metrics.body).toMatch(
+          /^http_requests_total\{method="GET",route="\/healthz",status_code="200"\} 6$/m,
+        );
+        expect(metrics.body).toMatch(
+          /^http_request_duration_seconds_count\{[^}]*route="\/healthz"[^}]*\} 6$/m,
+        );
+      }
 
       await stop(proc);
       for (const pid of pids) expect(() => process.kill(pid, 0)).toThrow(); // the workers are gone too

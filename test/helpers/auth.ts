@@ -1,7 +1,7 @@
 import { eq } from 'drizzle-orm';
 import type { Role } from '../../src/db/schema/accounts.ts';
 import { accounts } from '../../src/db/schema/accounts.ts';
-import type { Principal } from '../../src/modules/auth/principal.ts';
+import { toPrincipalAccount, type Principal } from '../../src/modules/auth/principal.ts';
 import { scopesForRoles } from '../../src/modules/auth/scopes.ts';
 import type { TestApp } from './app.ts';
 
@@ -72,25 +72,21 @@ export async function signUp(
   return { id, email, password: PASSWORD, token: accessToken, refreshToken, headers: bearer(accessToken) };
 }
 
-/** Cookie sign-in: the Cookie header to send and the CSRF token unsafe requests need. */
+/**
+ * Cookie sign-in: the Cookie header to send, and the CSRF token and Origin (PUBLIC_URL's, as a browser on the
+ * app's pages sends) that unsafe requests need.
+ */
 export async function cookieLogin(t: TestApp, email: string, password = PASSWORD) {
   const res = await t.app.inject({ method: 'POST', url: '/v1/auth/login', payload: { email, password } });
   if (res.statusCode !== 200) throw new Error(`login ${email}: ${res.statusCode} ${res.body}`);
   const cookie = res.cookies.map((c) => `${c.name}=${c.value}`).join('; ');
-  return { cookie, csrf: res.json().csrf_token as string };
+  return { cookie, csrf: res.json().csrf_token as string, origin: new URL(t.config.publicUrl).origin };
 }
 
 /** A Principal for calling services directly in a test (as a bearer token with all its scopes would be). */
 export async function principalFor(t: TestApp, id: string): Promise<Principal> {
   const [row] = await t.db.database.db.select().from(accounts).where(eq(accounts.id, id));
   if (!row?.email) throw new Error(`no account ${id}`);
-  const account = {
-    id: row.id,
-    email: row.email,
-    name: row.name,
-    roles: row.roles,
-    emailVerified: row.emailVerified,
-    createdAt: row.createdAt,
-  };
+  const account = toPrincipalAccount({ ...row, email: row.email });
   return { account, roles: row.roles, scopes: scopesForRoles(row.roles), authMethod: 'bearer' };
 }

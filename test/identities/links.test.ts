@@ -108,10 +108,10 @@ describe('DELETE /v1/accounts/{id}/links/{link_id}', () => {
 
   it('needs the CSRF token with a session cookie, and a credential at all', async () => {
     const mine = await link(alice.id);
-    const { cookie, csrf } = await cookieLogin(t, alice.email);
-    expect((await del(alice.id, mine.id, { cookie })).statusCode).toBe(403);
+    const { cookie, csrf, origin } = await cookieLogin(t, alice.email);
+    expect((await del(alice.id, mine.id, { cookie, origin })).statusCode).toBe(403);
     expect((await del(alice.id, mine.id)).statusCode).toBe(401);
-    expect((await del(alice.id, mine.id, { cookie, 'x-csrf-token': csrf })).statusCode).toBe(204);
+    expect((await del(alice.id, mine.id, { cookie, 'x-csrf-token': csrf, origin })).statusCode).toBe(204);
   });
 });
 

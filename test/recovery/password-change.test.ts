@@ -39,7 +39,7 @@ const refresh = async (refresh_token: string) =>
 async function signedInEverywhere(): Promise<{
   user: TestUser;
   other: { accessToken: string; refreshToken: string };
-  session: { cookie: string; csrf: string };
+  session: Awaited<ReturnType<typeof cookieLogin>>;
 }> {
   const user = await signUp(t);
   return { user, other: await passwordGrant(t, user.email), session: await cookieLogin(t, user.email) };
@@ -97,7 +97,7 @@ describe('a change', () => {
 
   it('with the session cookie (and its CSRF token): keeps that session, revokes the bearer', async () => {
     const { user, session } = await signedInEverywhere();
-    const headers = { cookie: session.cookie, 'x-csrf-token': session.csrf };
+    const headers = { cookie: session.cookie, 'x-csrf-token': session.csrf, origin: session.origin };
     expect((await change(headers, body())).statusCode).toBe(204);
     expect(await status({ cookie: session.cookie })).toBe(200);
     expect(await status(user.headers)).toBe(401);

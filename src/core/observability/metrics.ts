@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Database } from '../db/database.ts';
+import { joinClusterMetrics } from './cluster-metrics.ts';
 
 export interface MetricsOptions {
   readonly database: Database;
@@ -39,6 +40,8 @@ export const metricsPlugin = fp<MetricsOptions>(async (app: FastifyInstance, { d
     name: 'jobs',
     help: 'Jobs in the durable queue by queue and status',
     labelNames: ['queue', 'status'],
+    // The same table seen from every worker: aggregated over a cluster, one worker's count, not the sum.
+    aggregator: 'first',
     registers: [registry],
     async collect() {
       this.reset();
@@ -54,11 +57,22 @@ export const metricsPlugin = fp<MetricsOptions>(async (app: FastifyInstance, { d
     http.record(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime);
     done();
   });
+  // Under `serve --workers N`, the whole server's metrics (see cluster-metrics.ts), else this process's.
+  const clusterMetrics = joinClusterMetrics(registry);
   app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
     reply.type(registry.contentType);
-    return registry.metrics();
+    return clusterMetrics ? clusterMetrics() : registry.metrics();
   });
 });
+
+// What prom-client's registry reads from a metric besides its values.
+const REQUESTS = { name: 'http_requests_total', help: 'HTTP requests', type: 'counter', aggregator: 'sum' };
+const DURATION = {
+  name: 'http_request_duration_seconds',
+  help: 'HTTP request latency',
+  type: 'histogram',
+  aggregator: 'sum',
+};
 
 const BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] as const;
 
@@ -130,32 +144,20 @@ export class HttpMetrics {
   }
 
   readonly requests = {
-    name: 'http_requests_total',
-    help: 'HTTP requests',
-    type: 'counter',
-    aggregator: 'sum',
+    ...REQUESTS,
     get: async () => ({
-      name: this.requests.name,
-      help: this.requests.help,
-      type: this.requests.type,
+      ...REQUESTS,
       values: this.all.map((s): MetricValue => ({ value: s.count, labels: s.labels as never })),
-      aggregator: this.requests.aggregator,
     }),
     reset: () => this.reset(),
   };
 
   readonly duration = {
-    name: 'http_request_duration_seconds',
-    help: 'HTTP request latency',
-    type: 'histogram',
-    aggregator: 'sum',
+    ...DURATION,
     /** As prom-client's Histogram: the series labels apart (`sharedLabels`), for the text format. */
     getForPromString: async () => ({
-      name: this.duration.name,
-      help: this.duration.help,
-      type: this.duration.type,
+      ...DURATION,
       values: this.all.flatMap((s) => this.histogramValues(s)),
-      aggregator: this.duration.aggregator,
     }),
     /** …and merged into each value's labels, for JSON. */
     get: async () => {
@@ -172,7 +174,7 @@ export class HttpMetrics {
   };
 
   private histogramValues(s: Series): MetricValue[] {
-    const bucket = `${this.duration.name}_bucket`;
+    const bucket = `${DURATION.name}_bucket`;
     let cumulative = 0;
     const values: MetricValue[] = BUCKETS.map((le, i) => {
       cumulative += s.buckets[i]!;
@@ -186,8 +188,8 @@ export class HttpMetrics {
     });
     values.push(
       { labels: { le: '+Inf' }, sharedLabels: s.labels, value: s.count, metricName: bucket, exemplar: null },
-      { labels: {}, sharedLabels: s.labels, value: s.sum, metricName: `${this.duration.name}_sum` },
-      { labels: {}, sharedLabels: s.labels, value: s.count, metricName: `${this.duration.name}_count` },
+      { labels: {}, sharedLabels: s.labels, value: s.sum, metricName: `${DURATION.name}_sum` },
+      { labels: {}, sharedLabels: s.labels, value: s.count, metricName: `${DURATION.name}_count` },
     );
     return values;
   }

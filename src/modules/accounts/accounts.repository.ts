@@ -1,12 +1,24 @@
-import { and, asc, count, desc, eq, gt, isNull, sql, type AnyColumn, type SQL } from 'drizzle-orm';
-import type { DbOrTx } from '../../core/db/database.ts';
+import {
+  and,
+  asc,
+  count,
+  desc,
+  eq,
+  gt,
+  isNull,
+  sql,
+  type AnyColumn,
+  type Placeholder,
+  type SQL,
+} from 'drizzle-orm';
+import type { Db, DbOrTx } from '../../core/db/database.ts';
 import { accounts, type Role } from '../../db/schema/accounts.ts';
 
 export type AccountRow = typeof accounts.$inferSelect;
 export type NewAccountRow = typeof accounts.$inferInsert;
 
 const live = isNull(accounts.deletedAt);
-const sameEmail = (email: string) => sql`lower(${accounts.email}) = lower(${email})`;
+const sameEmail = (email: string | Placeholder) => sql`lower(${accounts.email}) = lower(${email})`;
 
 /** An account that is not deleted. */
 export async function findById(db: DbOrTx, id: string): Promise<AccountRow | undefined> {
@@ -37,6 +49,17 @@ export async function findByEmail(db: DbOrTx, email: string): Promise<AccountRow
     .where(and(sameEmail(email), live))
     .limit(1);
   return rows[0];
+}
+
+/** findByEmail as a statement prepared once, for the sign-in path (every password grant and login). */
+export function preparedFindByEmail(db: Db): (email: string) => Promise<AccountRow | undefined> {
+  const query = db
+    .select()
+    .from(accounts)
+    .where(and(sameEmail(sql.placeholder('email')), live))
+    .limit(1)
+    .prepare('accounts_find_by_email');
+  return async (email) => (await query.execute({ email }))[0];
 }
 
 /** Inserts an account; a taken email surfaces as a unique violation on `accounts_email_lower_idx`. */

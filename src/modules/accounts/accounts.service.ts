@@ -137,14 +137,14 @@ export async function updateAccount(
         throw forbidden('Only an admin may change roles or is_active.');
       if (plan.losesAdmin) assertAnotherAdmin(admins, id);
       const row = Object.keys(plan.values).length > 0 ? await repo.update(tx, id, plan.values) : current;
-      if (plan.deactivates) await revokeAllSessions(rt, tx, id, 'account_deactivated');
+      if (plan.deactivates) await revokeAllSessions(tx, id, 'account_deactivated');
       return { row: row!, revokesTokens: plan.revokesTokens };
     });
   } catch (error) {
     if (isUniqueViolation(error)) throw conflict(EMAIL_TAKEN);
     throw error;
   }
-  // After the commit: a request served between an in-transaction forget and the commit re-cached old state.
+  // After the commit (deactivation implies revokesTokens), never inside the transaction.
   if (result.revokesTokens) rt.authenticator.forgetAccount(id);
   return result.row;
 }
@@ -164,7 +164,7 @@ export async function deleteAccount(rt: AuthRuntime, principal: Principal, id: s
     const current = await repo.findByIdForUpdate(tx, id);
     if (!current) throw notFound('account');
     if (admins.includes(id)) assertAnotherAdmin(admins, id);
-    await revokeAllSessions(rt, tx, id, 'account_deleted');
+    await revokeAllSessions(tx, id, 'account_deleted');
     await apiKeys.revokeAllOf(tx, id);
     await repo.erase(tx, id);
     await rt.events.emit(tx, 'account.deleted', { accountId: id, email: current.email });

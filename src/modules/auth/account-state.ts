@@ -3,7 +3,7 @@ import { and, eq, isNull, sql } from 'drizzle-orm';
 import type { Db } from '../../core/db/database.ts';
 import { accounts as accountsTable } from '../../db/schema/accounts.ts';
 import { sessions as sessionsTable } from '../../db/schema/sessions.ts';
-import type { PrincipalAccount } from './principal.ts';
+import { toPrincipalAccount, type PrincipalAccount } from './principal.ts';
 import type { SessionRow } from './sessions.repository.ts';
 
 /** How stale revocation state may be on an instance that did not make the change itself. */
@@ -100,14 +100,7 @@ export class AccountStateCache {
       const [row] = await this.findAccount.execute({ id });
       return row && row.email
         ? {
-            account: {
-              id: row.id,
-              email: row.email,
-              name: row.name,
-              roles: row.roles,
-              emailVerified: row.emailVerified,
-              createdAt: row.createdAt,
-            },
+            account: toPrincipalAccount({ ...row, email: row.email }),
             isActive: row.isActive,
             tokensValidAfterMs: row.tokensValidAfter.getTime(),
           }

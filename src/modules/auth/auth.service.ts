@@ -149,15 +149,16 @@ export async function revokeOwnSession(
   rt.authenticator.forgetSession(sessionId);
 }
 
-/** Ends every session of an account (password change or reset, deletion) and refuses their tokens. */
+/**
+ * Ends every session of an account (password change or reset, deactivation, deletion) in the caller's
+ * transaction. The caller calls `rt.authenticator.forgetAccount(accountId)` once it has committed: forgetting
+ * earlier would let a request served before the commit cache the old state again.
+ */
 export async function revokeAllSessions(
-  rt: AuthRuntime,
   db: DbOrTx,
   accountId: string,
   reason: string,
   exceptSessionId?: string,
 ): Promise<string[]> {
-  const ids = await sessionRepo.revokeAccountSessions(db, accountId, reason, exceptSessionId);
-  rt.authenticator.forgetAccount(accountId);
-  return ids;
+  return sessionRepo.revokeAccountSessions(db, accountId, reason, exceptSessionId);
 }

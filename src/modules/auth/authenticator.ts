@@ -55,6 +55,7 @@ export class Authenticator {
   private readonly csrfKey: Buffer;
   private readonly challenge: string;
   private readonly allowedOrigins: Set<string>;
+  private readonly findByEmail: (email: string) => Promise<accounts.AccountRow | undefined>;
   readonly deps: AuthenticatorDeps;
 
   constructor(deps: AuthenticatorDeps) {
@@ -64,6 +65,7 @@ export class Authenticator {
     if (deps.config.basicAuth) schemes.push('Basic realm="bulwark", charset="UTF-8"');
     this.challenge = schemes.join(', ');
     this.allowedOrigins = new Set([new URL(deps.config.publicUrl).origin, ...deps.config.corsOrigins]);
+    this.findByEmail = accounts.preparedFindByEmail(deps.db);
   }
 
   /** The principal behind the request's credential; undefined when it carries none. */
@@ -105,7 +107,7 @@ export class Authenticator {
   async checkPassword(email: string, password: string, ip: string): Promise<accounts.AccountRow> {
     const { db, hasher, throttle } = this.deps;
     await throttle.check(email, ip);
-    const account = await accounts.findByEmail(db, email);
+    const account = await this.findByEmail(email);
     if (!account?.passwordHash) {
       await hasher.verifyDummy(password);
       await throttle.failed(email, ip);
@@ -209,9 +211,20 @@ export class Authenticator {
     return this.principal(state, ROLE_SCOPES, 'session', { sessionId: session.id });
   }
 
+  /**
+   * An unsafe request on a cookie session needs both an allowed origin — the Origin header, or when a
+   * browser left it out, the Referer's origin (OWASP's fallback); with neither it is refused — and the
+   * session's CSRF token.
+   */
   private checkCsrf(request: FastifyRequest, sessionId: string): void {
-    const origin = request.headers.origin;
-    if (origin !== undefined && !this.allowedOrigins.has(origin)) {
+    const origin = request.headers.origin ?? originOf(request.headers.referer);
+    if (origin === undefined) {
+      throw new AppError(
+        'FORBIDDEN',
+        'Unsafe requests with the session cookie must carry an Origin (or Referer) header.',
+      );
+    }
+    if (!this.allowedOrigins.has(origin)) {
       throw new AppError('FORBIDDEN', 'Cross-origin requests with the session cookie are refused.');
     }
     const header = request.headers['x-csrf-token'];
@@ -300,4 +313,14 @@ export class Authenticator {
         return;
     }
   };
+}
+
+/** The origin of a Referer URL; 'null' (never allowed) when it does not parse. */
+function originOf(referer: string | undefined): string | undefined {
+  if (referer === undefined) return undefined;
+  try {
+    return new URL(referer).origin;
+  } catch {
+    return 'null';
+  }
 }

@@ -1,3 +1,4 @@
+import type { AccountRow } from '../accounts/accounts.repository.ts';
 import type { Role } from '../../db/schema/accounts.ts';
 import type { Scope } from './scopes.ts';
 
@@ -11,6 +12,18 @@ export interface PrincipalAccount {
   readonly roles: readonly Role[];
   readonly emailVerified: boolean;
   readonly createdAt: Date;
+}
+
+/** The principal's view of a live account row (one whose email has not been erased). */
+export function toPrincipalAccount(row: AccountRow & { email: string }): PrincipalAccount {
+  return {
+    id: row.id,
+    email: row.email,
+    name: row.name,
+    roles: row.roles,
+    emailVerified: row.emailVerified,
+    createdAt: row.createdAt,
+  };
 }
 
 /** Who is calling and how: the one model all five schemes resolve to. */

@@ -52,12 +52,12 @@ export async function resetPassword(
     const owner = await tokens.redeem(tx, input.token, 'password_reset');
     const now = new Date();
     await accounts.update(tx, owner.id, { passwordHash, emailVerified: true, tokensValidAfter: now });
-    await revokeAllSessions(rt, tx, owner.id, 'password_reset');
+    await revokeAllSessions(tx, owner.id, 'password_reset');
     await tokens.endAll(tx, owner.id, 'password_reset');
     await notifyPasswordChanged(tx, rt, owner, now);
     return owner;
   });
-  afterPasswordChange(rt, account.id);
+  rt.authenticator.forgetAccount(account.id);
   // The owner proved control of the mailbox: failed sign-ins counted before must not keep it out.
   await rt.authenticator.deps.throttle.succeeded(account.email);
 }
@@ -98,10 +98,10 @@ export async function changePassword(
   const passwordHash = await rt.hasher.hash(input.new_password);
   await rt.db.transaction(async (tx) => {
     await accounts.update(tx, account.id, { passwordHash });
-    await revokeAllSessions(rt, tx, account.id, 'password_changed', principal.sessionId);
+    await revokeAllSessions(tx, account.id, 'password_changed', principal.sessionId);
     await notifyPasswordChanged(tx, rt, { ...account, email }, new Date());
   });
-  afterPasswordChange(rt, account.id);
+  rt.authenticator.forgetAccount(account.id);
   await throttle.succeeded(email);
 }
 
@@ -115,12 +115,4 @@ async function notifyPasswordChanged(tx: Tx, rt: AuthRuntime, account: MailRecip
   const data = { changedAt: at, name: account.name ?? undefined };
   await queueMail(tx, { to: account.email, ...renderMail('password-changed', data, rt.config.publicUrl) });
   await rt.events.emit(tx, 'account.password_changed', { accountId: account.id, email: account.email });
-}
-
-/**
- * revokeAllSessions forgets the cached state inside the transaction; a request landing before the commit
- * could cache the old state again, so forget once more after it.
- */
-function afterPasswordChange(rt: AuthRuntime, accountId: string): void {
-  rt.authenticator.forgetAccount(accountId);
 }
