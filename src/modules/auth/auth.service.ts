@@ -78,14 +78,14 @@ export async function passwordGrant(
   const beyond = requested.filter((s) => !allowed.includes(s));
   if (beyond.length > 0) throw new OAuthFailure(400, 'invalid_scope', `Not allowed: ${beyond.join(' ')}.`);
   const scopes = requested.length > 0 ? requested : allowed;
-  const { session, refreshToken } = await startTokenSession(
+  const { sessionId, refreshToken } = await startTokenSession(
     rt.db,
     account.id,
     scopes.join(' '),
     rt.config.refreshTokenTtlSeconds,
     client,
   );
-  const access = await rt.tokens.issue(account.id, session.id, scopes);
+  const access = await rt.tokens.issue(account.id, sessionId, scopes);
   return pair(access.token, access.expiresIn, refreshToken, scopes);
 }
 

@@ -1,5 +1,5 @@
 import { and, desc, eq, gt, isNull, ne, sql } from 'drizzle-orm';
-import type { DbOrTx } from '../../core/db/database.ts';
+import { preparedPerDb, type Db, type DbOrTx } from '../../core/db/database.ts';
 import { refreshTokens, sessions } from '../../db/schema/sessions.ts';
 
 export type SessionRow = typeof sessions.$inferSelect;
@@ -7,6 +7,55 @@ export type RefreshTokenRow = typeof refreshTokens.$inferSelect;
 
 export async function insertSession(db: DbOrTx, values: typeof sessions.$inferInsert): Promise<SessionRow> {
   return (await db.insert(sessions).values(values).returning())[0]!;
+}
+
+const p = sql.placeholder;
+
+/**
+ * A `token` session (refresh family) and its first refresh token in one statement — a data-modifying CTE,
+ * so one round trip and atomic — prepared once: the password grant's only write.
+ */
+const startTokenSessionStatement = preparedPerDb((db: Db) => {
+  const session = db.$with('new_session').as(
+    db
+      .insert(sessions)
+      .values({
+        id: p('sessionId'),
+        accountId: p('accountId'),
+        kind: 'token',
+        scope: p('scope'),
+        userAgent: p('userAgent'),
+        ip: p('ip'),
+        expiresAt: p('expiresAt'),
+      })
+      .returning({ id: sessions.id }),
+  );
+  return db
+    .with(session)
+    .insert(refreshTokens)
+    .values({
+      id: p('refreshId'),
+      sessionId: p('sessionId'),
+      tokenHash: p('tokenHash'),
+      expiresAt: p('expiresAt'),
+    })
+    .prepare('auth_start_token_session');
+});
+
+export async function insertTokenSession(
+  db: Db,
+  values: {
+    sessionId: string;
+    accountId: string;
+    scope: string;
+    userAgent: string | null;
+    ip: string | null;
+    expiresAt: Date;
+    refreshId: string;
+    tokenHash: string;
+  },
+): Promise<void> {
+  await startTokenSessionStatement(db).execute(values);
 }
 
 export async function insertRefreshToken(

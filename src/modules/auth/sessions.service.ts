@@ -18,32 +18,27 @@ export type RefreshOutcome =
 
 const clip = (value: string | undefined, max: number) => (value ? value.slice(0, max) : null);
 
-/** Starts a refresh-token family (the `password` grant) and returns its first refresh token. */
+/** Starts a refresh-token family (the `password` grant) and returns its id and first refresh token. */
 export async function startTokenSession(
-  db: DbOrTx,
+  db: Db,
   accountId: string,
   scope: string,
   ttlSeconds: number,
   client: ClientInfo,
-): Promise<{ session: repo.SessionRow; refreshToken: string }> {
-  const expiresAt = new Date(Date.now() + ttlSeconds * 1000);
-  const session = await repo.insertSession(db, {
-    id: newId(),
+): Promise<{ sessionId: string; refreshToken: string }> {
+  const sessionId = newId();
+  const refreshToken = randomToken();
+  await repo.insertTokenSession(db, {
+    sessionId,
     accountId,
-    kind: 'token',
     scope,
     userAgent: clip(client.userAgent, 256),
     ip: clip(client.ip, 64),
-    expiresAt,
-  });
-  const refreshToken = randomToken();
-  await repo.insertRefreshToken(db, {
-    id: newId(),
-    sessionId: session.id,
+    expiresAt: new Date(Date.now() + ttlSeconds * 1000),
+    refreshId: newId(),
     tokenHash: sha256(refreshToken),
-    expiresAt,
   });
-  return { session, refreshToken };
+  return { sessionId, refreshToken };
 }
 
 /**
