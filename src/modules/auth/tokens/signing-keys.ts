@@ -1,13 +1,6 @@
 import { desc } from 'drizzle-orm';
-import {
-  exportJWK,
-  exportPKCS8,
-  generateKeyPair,
-  importJWK,
-  importPKCS8,
-  type CryptoKey,
-  type JWK,
-} from 'jose';
+import { createPrivateKey, type KeyObject } from 'node:crypto';
+import { exportJWK, exportPKCS8, generateKeyPair, importJWK, type CryptoKey, type JWK } from 'jose';
 import type { Db } from '../../../core/db/database.ts';
 import { createSecretBox, type SecretBox } from '../../../core/crypto/secret-box.ts';
 import { newId } from '../../../core/ids.ts';
@@ -21,8 +14,8 @@ interface LoadedKey {
   readonly verifyKey: CryptoKey;
   readonly createdAt: Date;
   readonly retiredAt: Date | null;
-  /** Decrypted lazily: only the signing key is ever opened. */
-  signKey?: CryptoKey;
+  /** Decrypted lazily: only the signing key is ever opened. A KeyObject: node:crypto signs (see access-tokens). */
+  signKey?: KeyObject;
   readonly sealedPrivate: string;
 }
 
@@ -119,14 +112,11 @@ export class SigningKeyStore {
   }
 
   /** The newest unretired key, decrypted on first use. */
-  async signingKey(): Promise<{ kid: string; key: CryptoKey }> {
+  async signingKey(): Promise<{ kid: string; key: KeyObject }> {
     await this.refreshIfOlderThan(60_000);
     const current = this.keys.find((k) => k.retiredAt === null) ?? this.keys[0];
     if (!current) throw new Error('No signing key: call init() first');
-    current.signKey ??= await importPKCS8(
-      this.box.open(current.sealedPrivate).toString('utf8'),
-      TOKEN_ALGORITHM,
-    );
+    current.signKey ??= createPrivateKey(this.box.open(current.sealedPrivate).toString('utf8'));
     return { kid: current.kid, key: current.signKey };
   }
 
