@@ -18,7 +18,7 @@ afterAll(() => t?.close());
 
 /** Every way the user can present itself, each checked against GET /v1/accounts/{id}. */
 async function credentialsOf(user: TestUser) {
-  const key = await createKeyFor(t, user.id, user.token);
+  const key = await createKeyFor(t, user.token);
   const { cookie } = await cookieLogin(t, user.email);
   return {
     bearer: bearer(user.token),

@@ -10,7 +10,7 @@ import { connectDatabase, type Database } from '../../src/core/db/database.ts';
 import { accounts } from '../../src/db/schema/accounts.ts';
 import { createPasswordHasher } from '../../src/modules/auth/passwords/password-hasher.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
-import { ACCOUNTS_TEST_ENV } from './setup.ts';
+import { QUICK_AUTH_ENV } from '../helpers/app.ts';
 
 // PGlite: a data directory of our own (the command migrates it). PostgreSQL: a fresh test database.
 const postgres = Boolean(process.env.TEST_DATABASE_URL);
@@ -25,7 +25,7 @@ beforeAll(async () => {
     NODE_ENV: 'test',
     LOG_LEVEL: 'silent',
     DATA_DIR: dataDir,
-    ...ACCOUNTS_TEST_ENV,
+    ...QUICK_AUTH_ENV,
     ...(pgDatabase ? { DATABASE_URL: pgDatabase.url } : {}),
   };
 });

@@ -46,7 +46,7 @@ describe('on the instance that makes the change: at once', () => {
   let t: TestApp;
   let admin: TestUser;
   beforeAll(async () => {
-    t = await buildAuthApp({}, { recovery: true });
+    t = await buildAuthApp();
     admin = await signUp(t, { admin: true });
   });
   afterAll(() => t?.close());

@@ -1,36 +1,14 @@
-// Shared set-up of the auth tests: the app (with the accounts routes, which some tests need), quick
-// hashing, and small assertions on problem+json answers.
+// Shared set-up of the auth tests: the app with quick hashing, a second instance, and small assertions on
+// problem+json answers.
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { expect } from 'vitest';
 import { buildApp } from '../../src/app.ts';
 import { loadConfig } from '../../src/core/config/config.ts';
-import { accountsRoutes } from '../../src/modules/accounts/accounts.routes.ts';
-import { buildTestApp, type TestApp } from '../helpers/app.ts';
+import { buildTestApp, QUICK_AUTH_ENV, type TestApp } from '../helpers/app.ts';
 
-/** Fast argon2 and no sign-in throttle: most tests fail credentials on purpose. */
-export const AUTH_TEST_ENV = { RATE_LIMIT: 'off', ARGON2_MEMORY_KIB: '1024', ARGON2_TIME_COST: '1' };
-
-/** The accounts routes, until src/app.ts registers them itself (then this does nothing). */
-async function withAccountsRoutes(app: FastifyInstance): Promise<void> {
-  if (!app.hasRoute({ method: 'GET', url: '/v1/accounts' })) await app.register(accountsRoutes);
-}
-
-/** The password routes (/v1/auth/password/*), until src/app.ts registers them itself. */
-async function withRecovery(app: FastifyInstance): Promise<void> {
-  if (app.hasRoute({ method: 'POST', url: '/v1/auth/password/change' })) return;
-  const { registerRecovery } = await import('../../src/modules/auth/recovery/recovery.module.ts');
-  await registerRecovery(app);
-}
-
-/** A test app with its own database; `env` overrides AUTH_TEST_ENV. */
-export const buildAuthApp = (
-  env: Record<string, string> = {},
-  options: { recovery?: boolean } = {},
-): Promise<TestApp> =>
-  buildTestApp({ ...AUTH_TEST_ENV, ...env }, async (app) => {
-    await withAccountsRoutes(app);
-    if (options.recovery) await withRecovery(app);
-  });
+/** A test app with its own database; `env` overrides QUICK_AUTH_ENV. */
+export const buildAuthApp = (env: Record<string, string> = {}): Promise<TestApp> =>
+  buildTestApp({ ...QUICK_AUTH_ENV, ...env });
 
 /**
  * A second instance on the same database and master key (another node behind the load balancer).
@@ -44,7 +22,7 @@ export async function buildSecondInstance(
     NODE_ENV: 'test',
     LOG_LEVEL: 'silent',
     DATA_DIR: t.config.dataDir,
-    ...AUTH_TEST_ENV,
+    ...QUICK_AUTH_ENV,
     ...env,
   });
   const app = await buildApp({
@@ -52,7 +30,6 @@ export async function buildSecondInstance(
     database: t.db.database,
     masterKey: t.app.ctx.masterKey,
     startWorker: false,
-    extend: withAccountsRoutes,
   });
   await app.ready();
   return app;

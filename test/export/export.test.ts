@@ -22,7 +22,7 @@ beforeAll(async () => {
   admin = await signUp(t, { admin: true });
   alice = await signUp(t);
   bob = await signUp(t);
-  apiKey = await createKeyFor(t, alice.id, alice.token);
+  apiKey = await createKeyFor(t, alice.token);
   cookie = (await cookieLogin(t, alice.email)).cookie;
   const db = t.db.database.db;
   await db

@@ -7,6 +7,9 @@ import { buildApp } from '../../src/app.ts';
 import { loadConfig, type Config } from '../../src/core/config/config.ts';
 import { createTestDatabase, type TestDatabase } from './db.ts';
 
+/** Quick argon2 and no sign-in throttle, for suites that sign in (and fail credentials on purpose) often. */
+export const QUICK_AUTH_ENV = { RATE_LIMIT: 'off', ARGON2_MEMORY_KIB: '1024', ARGON2_TIME_COST: '1' };
+
 export interface TestApp {
   readonly app: FastifyInstance;
   readonly config: Config;

@@ -7,9 +7,8 @@ import { accounts } from '../../src/db/schema/accounts.ts';
 import { linkedIdentities } from '../../src/db/schema/identities.ts';
 import { deleteAccount } from '../../src/modules/accounts/accounts.service.ts';
 import { insertLink, type LinkRow } from '../../src/modules/identities/identities.repository.ts';
-import { buildTestApp, type TestApp } from '../helpers/app.ts';
+import { buildTestApp, QUICK_AUTH_ENV, type TestApp } from '../helpers/app.ts';
 import { cookieLogin, principalFor, signUp, uniqueEmail, type TestUser } from '../helpers/auth.ts';
-import { withIdentities } from './setup.ts';
 
 let t: TestApp;
 let admin: TestUser;
@@ -17,10 +16,7 @@ let alice: TestUser;
 let bob: TestUser;
 
 beforeAll(async () => {
-  t = await buildTestApp(
-    { RATE_LIMIT: 'off', ARGON2_MEMORY_KIB: '1024', ARGON2_TIME_COST: '1' },
-    withIdentities,
-  );
+  t = await buildTestApp(QUICK_AUTH_ENV);
   [admin, alice, bob] = [await signUp(t, { admin: true }), await signUp(t), await signUp(t)];
 });
 afterAll(() => t?.close());

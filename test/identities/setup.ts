@@ -1,8 +1,6 @@
-import type { FastifyInstance } from 'fastify';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import type { OidcProviderConfig } from '../../src/core/config/config.ts';
-import { identitiesModule } from '../../src/modules/identities/identities.module.ts';
 import { buildTestApp, type TestApp } from '../helpers/app.ts';
 import { Browser, locationOf, type BrowserResponse } from './fixtures/browser.ts';
 import {
@@ -34,12 +32,6 @@ export interface OAuthHarness extends TestApp {
   }>;
 }
 
-/** The identities module, until src/app.ts registers it itself (then this does nothing). */
-export async function withIdentities(app: FastifyInstance): Promise<void> {
-  if (!app.hasRoute({ method: 'GET', url: '/v1/auth/oauth/:provider/authorize' }))
-    await app.register(identitiesModule);
-}
-
 /** Two providers on loopback and a listening Bulwark that trusts both (OIDC_CREATE_ACCOUNTS on by default). */
 export async function startHarness(
   env: Record<string, string> = {},
@@ -58,16 +50,13 @@ export async function startHarness(
     client_secret: p.clientSecret,
   }));
   settings.push(...(options.extraProviders ?? []));
-  const t = await buildTestApp(
-    {
-      ...TEST_ENV,
-      PUBLIC_URL: publicUrl,
-      OIDC_PROVIDERS: JSON.stringify(settings),
-      OIDC_CREATE_ACCOUNTS: 'on',
-      ...env,
-    },
-    withIdentities,
-  );
+  const t = await buildTestApp({
+    ...TEST_ENV,
+    PUBLIC_URL: publicUrl,
+    OIDC_PROVIDERS: JSON.stringify(settings),
+    OIDC_CREATE_ACCOUNTS: 'on',
+    ...env,
+  });
   await t.app.listen({ port, host: '127.0.0.1' });
 
   const harness: OAuthHarness = {

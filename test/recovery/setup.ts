@@ -1,6 +1,4 @@
 import type { SQL } from 'drizzle-orm';
-import type { FastifyInstance } from 'fastify';
-import { registerRecovery } from '../../src/modules/auth/recovery/recovery.module.ts';
 import { buildTestApp, type TestApp } from '../helpers/app.ts';
 import { createSmtpSink, type SinkMessage } from '../helpers/smtp-sink.ts';
 
@@ -8,11 +6,6 @@ export const PUBLIC_URL = 'https://bulwark.example';
 
 /** Fast hashing; the throttles stay on (they are under test), so tests vary their client address. */
 const ENV = { PUBLIC_URL, ARGON2_MEMORY_KIB: '1024', ARGON2_TIME_COST: '1' };
-
-/** The recovery routes, until src/app.ts registers them itself (then this does nothing). */
-async function withRecovery(app: FastifyInstance): Promise<void> {
-  if (!app.hasRoute({ method: 'POST', url: '/v1/auth/verify-email' })) await registerRecovery(app);
-}
 
 export interface RecoveryTestApp extends TestApp {
   /** Runs queued jobs until none is due (a forgot job queues its mail job), then the sink has the mail. */
@@ -29,7 +22,7 @@ export interface RecoveryTestApp extends TestApp {
 export async function buildRecoveryApp(env: Record<string, string> = {}): Promise<RecoveryTestApp> {
   const sink = createSmtpSink();
   const { url } = await sink.start();
-  const t = await buildTestApp({ ...ENV, SMTP_URL: url, ...env }, withRecovery);
+  const t = await buildTestApp({ ...ENV, SMTP_URL: url, ...env });
   const closeApp = t.close.bind(t);
   const seen = new Set<SinkMessage>();
   const mailsTo = (email: string) =>
