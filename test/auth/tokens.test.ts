@@ -5,6 +5,7 @@ import { createVerifier } from 'fast-jwt';
 import { createLocalJWKSet, jwtVerify, type JWK } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isUuid } from '../../src/core/ids.ts';
+import { signingKeys } from '../../src/db/schema/signing-keys.ts';
 import type { TestApp } from '../helpers/app.ts';
 import { bearer, signUp, uniqueEmail, PASSWORD, type TestUser } from '../helpers/auth.ts';
 import { decodeJwt, flipSignatureBit, jwkFor } from '../helpers/jwt.ts';
@@ -185,6 +186,20 @@ describe('key rotation', () => {
     const set = createLocalJWKSet(await jwks());
     for (const token of [before.token, after.token])
       await expect(jwtVerify(token, set)).resolves.toBeDefined();
+  });
+
+  it('a second rotation leaves the date of a key retired earlier as it was', async () => {
+    const first = await t.app.auth.keys.rotate();
+    const retiredDates = async () =>
+      new Map((await t.db.database.db.select().from(signingKeys)).map((k) => [k.id, k.retiredAt?.getTime()]));
+    await t.app.auth.keys.rotate();
+    const afterSecond = await retiredDates();
+    expect(afterSecond.get(first)).toEqual(expect.any(Number));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    await t.app.auth.keys.rotate();
+    const afterThird = await retiredDates();
+    for (const [kid, at] of afterSecond) if (at !== undefined) expect(afterThird.get(kid)).toBe(at);
+    expect([...afterThird.values()].filter((at) => at === undefined)).toHaveLength(1);
   });
 });
 

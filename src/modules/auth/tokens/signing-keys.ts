@@ -1,4 +1,4 @@
-import { desc } from 'drizzle-orm';
+import { desc, isNull } from 'drizzle-orm';
 import { createPrivateKey, type KeyObject } from 'node:crypto';
 import { exportJWK, exportPKCS8, generateKeyPair, importJWK, type CryptoKey, type JWK } from 'jose';
 import type { Db } from '../../../core/db/database.ts';
@@ -61,7 +61,8 @@ export class SigningKeyStore {
   /** Adds a new signing key and retires the others (they stay published until their tokens expire). */
   async rotate(): Promise<string> {
     const kid = await this.db.transaction(async (tx) => {
-      await tx.update(signingKeys).set({ retiredAt: new Date() });
+      // Only the active key: a key retired earlier keeps its date, so it leaves the JWKS when its time is up.
+      await tx.update(signingKeys).set({ retiredAt: new Date() }).where(isNull(signingKeys.retiredAt));
       return this.create(tx);
     });
     await this.reload();
