@@ -157,6 +157,21 @@ describe('refused refresh tokens', () => {
     expect(res.json().error).toBe('invalid_request');
   });
 
+  it.each(['/v1/auth/refresh', '/v1/auth/token'])(
+    '%s with a body that is not JSON → 400 invalid_request in the OAuth format',
+    async (url) => {
+      const res = await t.app.inject({
+        method: 'POST',
+        url,
+        headers: { 'content-type': 'application/json' },
+        payload: '{"refresh_token":',
+      });
+      expect(res.statusCode).toBe(400);
+      expect(res.json()).toEqual({ error: 'invalid_request', error_description: expect.any(String) });
+      expect(res.headers['cache-control']).toBe('no-store');
+    },
+  );
+
   it('an expired refresh token → 401, and it does not count as reuse', async () => {
     const first = await login();
     await t.db.database.db

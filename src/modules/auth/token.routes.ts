@@ -19,6 +19,16 @@ export const tokenRoutes: FastifyPluginAsyncTypebox<{ rt: AuthRuntime; keys: Sig
   app.addSchema(RefreshBody);
   app.addSchema(Jwks);
 
+  // A body that does not parse (broken JSON or form) gets the endpoints' own RFC 6749 answer; anything else
+  // (415, 413, …) goes on to the app's problem+json handler.
+  app.setErrorHandler((error: Error & { statusCode?: number }, _request, reply) => {
+    if (error.statusCode !== 400) throw error;
+    return reply
+      .code(400)
+      .header('cache-control', 'no-store')
+      .send({ error: 'invalid_request', error_description: 'The request body could not be parsed.' });
+  });
+
   const answer = async (reply: FastifyReply, run: () => Promise<unknown>) => {
     reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
     try {
