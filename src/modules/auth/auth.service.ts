@@ -93,7 +93,9 @@ export async function refreshGrant(rt: AuthRuntime, refreshToken: string | undef
   if (!refreshToken) throw new OAuthFailure(400, 'invalid_request', 'refresh_token is required.');
   const outcome = await rotateRefreshToken(rt.db, refreshToken, rt.config.refreshTokenTtlSeconds);
   if (!outcome.ok) {
-    if (outcome.sessionId) rt.authenticator.forgetSession(outcome.sessionId);
+    // Only reuse changes state (the family is revoked now); a revoked or expired token changes nothing, and
+    // forgetting would make every replay of an old token flush the caches of every instance.
+    if (outcome.reason === 'reused' && outcome.sessionId) rt.authenticator.forgetSession(outcome.sessionId);
     const why =
       outcome.reason === 'reused'
         ? 'This refresh token was already used; its sign-in is revoked.'

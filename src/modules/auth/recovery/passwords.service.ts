@@ -1,5 +1,5 @@
 import type { Tx } from '../../../core/db/database.ts';
-import { notFound, type FieldError } from '../../../core/errors/app-error.ts';
+import { conflict, notFound, type FieldError } from '../../../core/errors/app-error.ts';
 import * as accounts from '../../accounts/accounts.repository.ts';
 import { queueMail } from '../../mail/mail.service.ts';
 import { renderMail } from '../../mail/mail.templates.ts';
@@ -97,6 +97,12 @@ export async function changePassword(
   if (errors.length > 0) throw unprocessable(errors);
   const passwordHash = await rt.hasher.hash(input.new_password);
   await rt.db.transaction(async (tx) => {
+    // The check above ran on a row read outside this transaction, two hashes ago: if a reset, another change
+    // or a deletion landed meanwhile, this change must not overwrite it (or mail an erased address).
+    const locked = await accounts.findByIdForUpdate(tx, account.id);
+    if (!locked?.email) throw notFound('account');
+    if (locked.passwordHash !== account.passwordHash)
+      throw conflict('The password was changed meanwhile; sign in again and retry.');
     await accounts.update(tx, account.id, { passwordHash });
     await revokeAllSessions(tx, account.id, 'password_changed', principal.sessionId);
     await notifyPasswordChanged(tx, rt, { ...account, email }, new Date());

@@ -122,7 +122,7 @@ export const recoveryRoutes: FastifyPluginAsyncTypebox<{ limit: AddressLimit }> 
         summary: 'Change my password (needs the current one); ends my other sessions',
         security: SECURED,
         body: ChangePasswordBody,
-        response: { 204: Type.Null(), ...problemResponses(400, 401, 403, 415, 422, 429) },
+        response: { 204: Type.Null(), ...problemResponses(400, 401, 403, 409, 415, 422, 429) },
       },
     },
     async (request, reply) => {
