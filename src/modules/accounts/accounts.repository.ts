@@ -11,7 +11,7 @@ import {
   type Placeholder,
   type SQL,
 } from 'drizzle-orm';
-import type { Db, DbOrTx } from '../../core/db/database.ts';
+import { preparedPerDb, type Db, type DbOrTx } from '../../core/db/database.ts';
 import { accounts, type Role } from '../../db/schema/accounts.ts';
 
 export type AccountRow = typeof accounts.$inferSelect;
@@ -51,15 +51,18 @@ export async function findByEmail(db: DbOrTx, email: string): Promise<AccountRow
   return rows[0];
 }
 
-/** findByEmail as a statement prepared once, for the sign-in path (every password grant and login). */
-export function preparedFindByEmail(db: Db): (email: string) => Promise<AccountRow | undefined> {
-  const query = db
+const findByEmailStatement = preparedPerDb((db) =>
+  db
     .select()
     .from(accounts)
     .where(and(sameEmail(sql.placeholder('email')), live))
     .limit(1)
-    .prepare('accounts_find_by_email');
-  return async (email) => (await query.execute({ email }))[0];
+    .prepare('accounts_find_by_email'),
+);
+
+/** findByEmail as a statement prepared once, for the sign-in path (every password grant and login). */
+export async function findByEmailPrepared(db: Db, email: string): Promise<AccountRow | undefined> {
+  return (await findByEmailStatement(db).execute({ email }))[0];
 }
 
 /** Inserts an account; a taken email surfaces as a unique violation on `accounts_email_lower_idx`. */

@@ -5,7 +5,7 @@ import { newId } from '../../core/ids.ts';
 import { ROLES, type Role } from '../../db/schema/accounts.ts';
 import * as apiKeys from '../api-keys/api-keys.repository.ts';
 import { assertPasswordPolicy, revokeAllSessions, type AuthRuntime } from '../auth/auth.service.ts';
-import { canActFor, isAdmin, type Principal } from '../auth/principal.ts';
+import { actsAsAdmin, canActFor, type Principal } from '../auth/principal.ts';
 import * as repo from './accounts.repository.ts';
 import type { CreateAccountBody, UpdateAccountBody } from './accounts.schemas.ts';
 
@@ -14,9 +14,6 @@ export type UpdateAccountInput = Static<typeof UpdateAccountBody>;
 
 const EMAIL_TAKEN = 'An account with this email already exists.';
 const LAST_ADMIN = 'This is the last active admin account; make another account an admin first.';
-
-/** Admin powers need both the role and a credential that carries the `admin` scope. */
-export const actsAsAdmin = (p: Principal): boolean => isAdmin(p) && p.scopes.includes('admin');
 
 // The latest calendar date anywhere on Earth (UTC+14): someone born "today" there is not in the future here.
 const latestToday = () => new Date(Date.now() + 14 * 3_600_000).toISOString().slice(0, 10);

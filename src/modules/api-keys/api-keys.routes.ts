@@ -5,7 +5,7 @@ import { decodeCursor, pageOf } from '../../core/http/cursor.ts';
 import { problemResponses } from '../../core/http/schemas.ts';
 import { principalOf, SECURED } from '../auth/auth.guard.ts';
 import { IdParam } from '../auth/auth.schemas.ts';
-import { isAdmin } from '../auth/principal.ts';
+import { actsAsAdmin } from '../auth/principal.ts';
 import * as repo from './api-keys.repository.ts';
 import { ApiKey, ApiKeyList, ApiKeyListQuery, CreateApiKeyBody, CreatedApiKey } from './api-keys.schemas.ts';
 import { createApiKey, revokeApiKey, toApiKeyView } from './api-keys.service.ts';
@@ -47,7 +47,7 @@ export const apiKeysRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request) => {
       const principal = principalOf(request);
       const { all = false, limit = 20, cursor } = request.query;
-      if (all && !(isAdmin(principal) && principal.scopes.includes('admin'))) {
+      if (all && !actsAsAdmin(principal)) {
         throw new AppError('FORBIDDEN', 'Only admins list every account’s keys.');
       }
       const rows = await repo.list(rt.db, {

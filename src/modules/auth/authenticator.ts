@@ -55,7 +55,6 @@ export class Authenticator {
   private readonly csrfKey: Buffer;
   private readonly challenge: string;
   private readonly allowedOrigins: Set<string>;
-  private readonly findByEmail: (email: string) => Promise<accounts.AccountRow | undefined>;
   readonly deps: AuthenticatorDeps;
 
   constructor(deps: AuthenticatorDeps) {
@@ -65,7 +64,6 @@ export class Authenticator {
     if (deps.config.basicAuth) schemes.push('Basic realm="bulwark", charset="UTF-8"');
     this.challenge = schemes.join(', ');
     this.allowedOrigins = new Set([new URL(deps.config.publicUrl).origin, ...deps.config.corsOrigins]);
-    this.findByEmail = accounts.preparedFindByEmail(deps.db);
   }
 
   /** The principal behind the request's credential; undefined when it carries none. */
@@ -107,7 +105,7 @@ export class Authenticator {
   async checkPassword(email: string, password: string, ip: string): Promise<accounts.AccountRow> {
     const { db, hasher, throttle } = this.deps;
     await throttle.check(email, ip);
-    const account = await this.findByEmail(email);
+    const account = await accounts.findByEmailPrepared(db, email);
     if (!account?.passwordHash) {
       await hasher.verifyDummy(password);
       await throttle.failed(email, ip);

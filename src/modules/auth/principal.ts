@@ -39,6 +39,10 @@ export interface Principal {
 
 export const isAdmin = (principal: Principal): boolean => principal.roles.includes('admin');
 
+/** Admin powers need both the role and a credential that carries the `admin` scope. */
+export const actsAsAdmin = (principal: Principal): boolean =>
+  isAdmin(principal) && principal.scopes.includes('admin');
+
 /** True when the principal may act on resources owned by `ownerId` (its own, or any as an admin). */
 export const canActFor = (principal: Principal, ownerId: string): boolean =>
-  principal.account.id === ownerId || (isAdmin(principal) && principal.scopes.includes('admin'));
+  principal.account.id === ownerId || actsAsAdmin(principal);
