@@ -33,7 +33,8 @@ export async function enqueue(
     on conflict do nothing
     returning id`,
   );
-  notifyLocalWorkers();
+  // Only when a row went in (a singleton duplicate inserts nothing).
+  if (rows[0]) notifyLocalWorkers();
   return rows[0]?.id;
 }
 

@@ -13,8 +13,14 @@ export interface CounterStore {
   reset(key: string): Promise<void>;
 }
 
+const SWEEP_ABOVE = 100_000;
+
 export function createMemoryCounters(): CounterStore {
   const counters = new Map<string, { count: number; resetAt: number }>();
+  // Past SWEEP_ABOVE keys, expired entries are dropped — at most once a second: when most keys are still
+  // in their window (a spray of distinct emails), sweeping on every hit would scan the map every time.
+  // Live counters are never evicted early: that would let a spray reset the counters it is meant to trip.
+  let nextSweep = 0;
   const live = (key: string) => {
     const entry = counters.get(key);
     if (entry && entry.resetAt <= Date.now()) {
@@ -28,7 +34,11 @@ export function createMemoryCounters(): CounterStore {
       const entry = live(key) ?? { count: 0, resetAt: Date.now() + windowMs };
       entry.count++;
       counters.set(key, entry);
-      if (counters.size > 100_000) for (const k of counters.keys()) if (!live(k)) counters.delete(k);
+      const now = Date.now();
+      if (counters.size > SWEEP_ABOVE && now >= nextSweep) {
+        nextSweep = now + 1000;
+        for (const [k, e] of counters) if (e.resetAt <= now) counters.delete(k);
+      }
       return { count: entry.count, resetMs: entry.resetAt - Date.now() };
     },
     async peek(key) {
