@@ -109,6 +109,22 @@ describe('DELETE /v1/accounts/{id}/links/{link_id}', () => {
     expect((await del(alice.id, mine.id)).statusCode).toBe(401);
     expect((await del(alice.id, mine.id, { cookie, 'x-csrf-token': csrf, origin })).statusCode).toBe(204);
   });
+
+  it.each([
+    ['a malformed account id', '/path/id', () => del('not-a-uuid', newId(), admin.headers)],
+    ['a malformed link id', '/path/link_id', () => del(alice.id, 'nope', admin.headers)],
+  ])('%s → 422 problem+json naming %s, and the link stays', async (_name, path, send) => {
+    const mine = await link(alice.id);
+    const res = await send();
+    expect(res.statusCode).toBe(422);
+    expect(String(res.headers['content-type'])).toMatch(/^application\/problem\+json/);
+    expect(res.json().errors).toEqual([expect.objectContaining({ path })]);
+    const rows = await t.db.database.db
+      .select()
+      .from(linkedIdentities)
+      .where(eq(linkedIdentities.id, mine.id));
+    expect(rows).toHaveLength(1);
+  });
 });
 
 describe('around the module', () => {

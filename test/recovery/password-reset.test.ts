@@ -34,6 +34,38 @@ async function resetLinkFor(email = uniqueEmail('reset')) {
   return { id, email, token: await t.tokenFromMail(email, 'reset-password') };
 }
 
+describe('bad input to forgot and reset: 4xx problem+json, no mail, no change', () => {
+  const raw = (url: string, payload: string) =>
+    t.app.inject({
+      method: 'POST',
+      url,
+      headers: { 'content-type': 'application/json' },
+      payload,
+      remoteAddress: nextAddress(),
+    });
+  it.each([
+    ['forgot without email', '/v1/auth/password/forgot', '{}', 422],
+    ['forgot with an email that is not one', '/v1/auth/password/forgot', '{"email":"nope"}', 422],
+    ['forgot with an unknown field', '/v1/auth/password/forgot', '{"email":"a@example.com","x":1}', 422],
+    ['forgot with broken JSON', '/v1/auth/password/forgot', '{"email":', 400],
+    ['reset without token', '/v1/auth/password/reset', `{"password":"${NEW_PASSWORD}"}`, 422],
+    [
+      'reset with an unknown field',
+      '/v1/auth/password/reset',
+      `{"token":"x","password":"p","admin":true}`,
+      422,
+    ],
+    ['reset with broken JSON', '/v1/auth/password/reset', '{"token":', 400],
+  ])('%s → %i', async (_name, url, payload, status) => {
+    const queuedBefore = (await t.db.database.db.select().from(jobs)).length;
+    const res = await raw(url, payload);
+    expect(res.statusCode).toBe(status);
+    expect(String(res.headers['content-type'])).toMatch(/^application\/problem\+json/);
+    expect(res.json()).toMatchObject({ status });
+    expect((await t.db.database.db.select().from(jobs)).length).toBe(queuedBefore);
+  });
+});
+
 describe('POST /v1/auth/password/forgot', () => {
   it('answers an unknown and a known address identically, and doing the same work; only the known gets mail', async () => {
     const known = uniqueEmail('known');
