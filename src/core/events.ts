@@ -1,11 +1,44 @@
 import type { Tx } from './db/database.ts';
 
+/** Who made a change, for the audit chain and webhooks: null fields for the system (jobs, the CLI). */
+export interface Actor {
+  readonly accountId: string | null;
+  readonly requestId: string | null;
+  readonly ip: string | null;
+}
+
+/** A certificate as events carry it: plain JSON, never a private key. */
+export interface CertificateEventData {
+  readonly id: string;
+  readonly ownerId: string;
+  readonly serial: string;
+  readonly commonName: string;
+  readonly sans: readonly string[];
+  readonly profile: string;
+  readonly status: string;
+  readonly notBefore: string;
+  readonly notAfter: string;
+  readonly renewedFrom?: string | null;
+  readonly revocationReason?: string | null;
+}
+
 /** Domain events and their payloads. Modules add theirs here. */
 export interface DomainEvents {
   'account.registered': { accountId: string; email: string; name: string | null };
   /** `email` is the address the account had, so modules can erase what they keyed by it. */
   'account.deleted': { accountId: string; email: string | null };
   'account.password_changed': { accountId: string; email: string };
+  /** An OpenID Connect identity was linked to the account. */
+  'account.linked': { accountId: string; provider: string; actor: Actor };
+  'certificate.issued': { certificate: CertificateEventData; actor: Actor };
+  'certificate.renewed': { certificate: CertificateEventData; actor: Actor };
+  'certificate.revoked': { certificate: CertificateEventData; actor: Actor };
+  'certificate.activated': { certificate: CertificateEventData; actor: Actor };
+  'certificate.deactivated': { certificate: CertificateEventData; actor: Actor };
+  /** Sent once per threshold (30, 7, 1 days before `notAfter`) by the daily expiry job. */
+  'certificate.expiring': { certificate: CertificateEventData; daysLeft: number; actor: Actor };
+  /** CA and master-key operations (init, import, rotate-master, …), for the audit chain. */
+  'ca.operation': { action: string; target: string; details: Record<string, unknown>; actor: Actor };
 }
 
 export type EventName = keyof DomainEvents;
