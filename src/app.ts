@@ -21,6 +21,7 @@ import { accountsExportRoutes } from './modules/accounts/accounts.export.ts';
 import { accountsRoutes } from './modules/accounts/accounts.routes.ts';
 import { apiKeysRoutes } from './modules/api-keys/api-keys.routes.ts';
 import { authModule } from './modules/auth/auth.module.ts';
+import { certificatesModule } from './modules/certificates/index.ts';
 import { registerRecovery } from './modules/auth/recovery/recovery.module.ts';
 import { healthRoutes } from './modules/health/health.routes.ts';
 import { identitiesModule } from './modules/identities/identities.module.ts';
@@ -105,6 +106,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(identitiesModule);
   registerMail(app);
   await registerRecovery(app);
+  await app.register(certificatesModule({ ctx, guard: app.auth.guard }));
   if (options.extend) await options.extend(app);
 
   app.addHook('onClose', async () => {
