@@ -12,7 +12,7 @@ import { toEventData, toExportView } from './certificates.view.ts';
 import { CrlPublisher } from './crl.publisher.ts';
 import { OcspResponder } from './ocsp.responder.ts';
 
-export { initCa } from './ca.init.ts';
+export { importCa, initCa, readPrivateKey } from './ca.init.ts';
 export { rotateMasterKey } from './ca.rotate.ts';
 
 /** The module's running parts, built once the CA is loaded. */
