@@ -3,6 +3,7 @@
 // threshold; events carry no private key.
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { executeRows } from '../../src/core/db/database.ts';
 import type { DomainEvents } from '../../src/core/events.ts';
 import { sweepExpiry } from '../../src/modules/certificates/certificates.jobs.ts';
 import type { TestApp } from '../helpers/app.ts';
@@ -80,9 +81,10 @@ describe('the daily expiry sweep', () => {
 
     await sweepExpiry(t.app.ctx);
     expect(mine().map((e) => [e.payload.certificate.id, e.payload.daysLeft])).toEqual([[soon.id, 30]]);
-    const [row] = await db
-      .execute<{ status: string }>(sql`select status from certificates where id = ${past.id}`)
-      .then((r) => ('rows' in r ? r.rows : r) as { status: string }[]);
+    const [row] = await executeRows<{ status: string }>(
+      db,
+      sql`select status from certificates where id = ${past.id}`,
+    );
     expect(row!.status).toBe('expired');
 
     await sweepExpiry(t.app.ctx);
