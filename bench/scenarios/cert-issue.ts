@@ -13,7 +13,11 @@ const BODY = JSON.stringify({ subject: { common_name: 'bench.example.com' }, key
  * No authentication, no validation, no DER encoding, no event: what no implementation can skip.
  */
 export async function bareIssue(context: BareContext): Promise<BareServer> {
-  const pool = new pg.Pool({ connectionString: context.databaseUrl, max: context.poolSize, idleTimeoutMillis: 30_000 });
+  const pool = new pg.Pool({
+    connectionString: context.databaseUrl,
+    max: context.poolSize,
+    idleTimeoutMillis: 30_000,
+  });
   pool.on('error', () => undefined);
   const { rows } = await pool.query<{ id: string }>(
     "select id from certificate_authorities where kind = 'intermediate' and active",
@@ -36,7 +40,14 @@ export async function bareIssue(context: BareContext): Promise<BareServer> {
                  profile, not_before, not_after, fingerprint_sha256, certificate_pem)
                values ($1, $2, $3, $4, 'bench.example.com', '{}', '{}', 'ec-p256', 'tls-server', now(),
                  now() + interval '90 days', $5, $6)`,
-              [id, context.fixture.account.id, issuerId, randomBytes(16).toString('hex'), signature.toString('hex'), pem.slice(0, 10)],
+              [
+                id,
+                context.fixture.account.id,
+                issuerId,
+                randomBytes(16).toString('hex'),
+                signature.toString('hex'),
+                pem.slice(0, 10),
+              ],
             );
             sendJson(res, 201, { id });
           })

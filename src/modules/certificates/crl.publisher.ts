@@ -71,7 +71,7 @@ export class CrlPublisher {
     );
     const rows = await this.database.query<{ serial: string; revoked_at: number; reason: string | null }>(
       `select serial, floor(extract(epoch from revoked_at))::float8 as revoked_at, revocation_reason as reason
-         from certificates where issuer_id = $1 and status in ('revoked', 'on_hold') order by revoked_at, serial`,
+         from certificates where issuer_id = $1 and status in ('revoked', 'on_hold')`,
       [issuer.id],
     );
     const entries: RevokedEntry[] = rows.map((r) => ({
