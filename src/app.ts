@@ -1,7 +1,7 @@
 import cors from '@fastify/cors';
 import { TypeBoxValidatorCompiler, registerAjvFormats } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance } from 'fastify';
-import type { Logger } from 'pino';
+import type { DestinationStream, Logger } from 'pino';
 import type { Config } from './core/config/config.ts';
 import type { AppContext } from './core/context.ts';
 import type { Database } from './core/db/database.ts';
@@ -35,6 +35,8 @@ export interface BuildAppOptions {
   readonly storage?: BlobStorage;
   /** Start the job worker with the app (default: config.jobWorkers). Tests drain it by hand. */
   readonly startWorker?: boolean;
+  /** Where log lines go instead of stdout, as JSON (tests read them). */
+  readonly logStream?: DestinationStream;
   /** Registers extra routes or jobs before the app is sealed (tests and benchmarks). */
   readonly extend?: (app: FastifyInstance) => Promise<void> | void;
 }
@@ -52,7 +54,9 @@ declare module 'fastify' {
 export async function buildApp(options: BuildAppOptions): Promise<FastifyInstance> {
   const { config, database, masterKey } = options;
   const app = Fastify({
-    logger: loggerOptions(config),
+    logger: options.logStream
+      ? { ...loggerOptions(config, { isTTY: false }), stream: options.logStream }
+      : loggerOptions(config),
     genReqId: requestIdFor,
     // Each request's child logger is made on its first log line, not for every request (see logger.ts).
     childLoggerFactory: requestLoggerFactory,

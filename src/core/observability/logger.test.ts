@@ -73,3 +73,26 @@ describe('requestLoggerFactory', () => {
     expect(children).toBe(1);
   });
 });
+
+describe('loggerOptions', () => {
+  const options = (env: string, isTTY: boolean | undefined) =>
+    loggerOptions(loadConfig({ NODE_ENV: env, MASTER_KEY: 'a'.repeat(64) }), { isTTY });
+
+  it('pretty-prints with pino-pretty in development on a terminal, keeping redaction', () => {
+    const chosen = options('development', true);
+    expect(chosen.transport).toMatchObject({ target: 'pino-pretty' });
+    expect(chosen.redact).toMatchObject({ censor: '[redacted]' });
+    expect(import.meta.resolve('pino-pretty')).toBeTruthy();
+  });
+
+  it.each([
+    ['development', false],
+    ['development', undefined],
+    ['production', true],
+    ['test', true],
+  ] as const)('writes JSON lines for NODE_ENV=%s with isTTY=%s', (env, isTTY) => {
+    const chosen = options(env, isTTY);
+    expect(chosen.transport).toBeUndefined();
+    expect(chosen.redact).toMatchObject({ censor: '[redacted]' });
+  });
+});
