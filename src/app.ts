@@ -9,6 +9,7 @@ import { errorsPlugin } from './core/http/errors.plugin.ts';
 import { openapiPlugin } from './core/http/openapi.plugin.ts';
 import { requestIdFor } from './core/http/request-id.ts';
 import { securityHeaders } from './core/http/security-headers.ts';
+import { Housekeeping } from './core/jobs/housekeeping.ts';
 import { JobWorker } from './core/jobs/worker.ts';
 import { loggerOptions, requestLoggerFactory } from './core/observability/logger.ts';
 import { metricsPlugin } from './core/observability/metrics.ts';
@@ -71,12 +72,19 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   });
 
   const worker = new JobWorker(database, { pollMs: config.jobPollMs, logger: app.log as unknown as Logger });
+  const housekeeping = new Housekeeping(database, {
+    retention: config.retention,
+    intervalSeconds: config.housekeepingIntervalSeconds,
+    logger: app.log as unknown as Logger,
+  });
+  housekeeping.attach(worker);
   const ctx: AppContext = {
     config,
     database,
     masterKey,
     storage: options.storage ?? createLocalStorage(config.storageDir),
     worker,
+    housekeeping,
     logger: app.log as unknown as Logger,
     events: new DomainEventHooks(),
     exports: new ExportRegistry(),
@@ -112,9 +120,15 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   if (options.extend) await options.extend(app);
 
   app.addHook('onClose', async () => {
+    housekeeping.stop();
     await worker.stop();
     ctx.redis?.disconnect();
   });
-  if (options.startWorker ?? config.jobWorkers) app.addHook('onReady', async () => worker.start());
+  if (options.startWorker ?? config.jobWorkers) {
+    app.addHook('onReady', async () => {
+      worker.start();
+      housekeeping.start();
+    });
+  }
   return app;
 }

@@ -11,6 +11,7 @@ import type { AuthRuntime } from './auth.service.ts';
 import { Authenticator } from './authenticator.ts';
 import { connectInvalidationBus } from './invalidation-bus.ts';
 import { LoginThrottle } from './login-throttle.ts';
+import { purgeEndedSessions, purgeExpiredRefreshTokens } from './sessions.repository.ts';
 import { createPasswordHasher } from './passwords/password-hasher.ts';
 import { tokenRoutes } from './token.routes.ts';
 import { AccessTokens } from './tokens/access-tokens.ts';
@@ -62,6 +63,9 @@ export const authModule = fp(async (app: FastifyInstance) => {
     authenticator.onForget = bus.publish;
     app.addHook('onClose', bus.close);
   }
+
+  app.ctx.housekeeping.register('sessions', purgeEndedSessions(config.sessionIdleSeconds));
+  app.ctx.housekeeping.register('refresh_tokens', purgeExpiredRefreshTokens);
 
   // A deleted account keeps a tombstone row; its sessions (with addresses and user agents) go entirely.
   events.on('account.deleted', async (tx, { accountId }) => {

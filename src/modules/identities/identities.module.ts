@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../../core/config/config.ts';
 import type {} from '../auth/auth.module.ts';
-import { deleteAllOf } from './identities.repository.ts';
+import { deleteAllOf, purgeOldStates } from './identities.repository.ts';
 import { identitiesRoutes } from './identities.routes.ts';
 import { httpAllowed, OidcClient } from './oidc-client.ts';
 
@@ -46,5 +46,6 @@ export async function identitiesModule(app: FastifyInstance, options: Identities
   const { config, events } = app.ctx;
   const providers = createOidcClients(config, options);
   events.on('account.deleted', (tx, { accountId }) => deleteAllOf(tx, accountId));
+  app.ctx.housekeeping.register('oauth_states', purgeOldStates);
   await app.register(identitiesRoutes, { ir: { rt: app.auth.rt, providers } });
 }

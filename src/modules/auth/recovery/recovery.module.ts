@@ -3,7 +3,7 @@ import { createMemoryCounters, createRedisCounters } from '../../../core/rate-li
 import type {} from '../auth.module.ts';
 import { FixedWindowLimit } from '../../../core/rate-limit/fixed-window.ts';
 import { AddressLimit } from './address-limit.ts';
-import { deleteForAccount } from './account-tokens.repository.ts';
+import { deleteForAccount, purgeSpentTokens } from './account-tokens.repository.ts';
 import { forgetEmail, registerRecoveryJobs } from './recovery.jobs.ts';
 import { recoveryRoutes } from './recovery.routes.ts';
 import { sendVerificationMail } from './verification.service.ts';
@@ -29,6 +29,7 @@ export async function registerRecovery(app: FastifyInstance): Promise<void> {
     if (event.email) await forgetEmail(tx, event.email);
   });
   registerRecoveryJobs(worker, rt);
+  app.ctx.housekeeping.register('account_tokens', purgeSpentTokens);
   const counters = redis ? createRedisCounters(redis) : createMemoryCounters();
   const limit = new AddressLimit(new FixedWindowLimit(counters, ADDRESS_LIMIT, config.rateLimit));
   await app.register(recoveryRoutes, { limit });
