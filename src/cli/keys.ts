@@ -3,7 +3,7 @@ import type { Config } from '../core/config/config.ts';
 import { resolveMasterKey } from '../core/config/master-key.ts';
 import { openDatabase } from '../server.ts';
 import type { Database } from '../core/db/database.ts';
-import { ACTIVE_KEY_CHECK_MS, SigningKeyStore } from '../modules/auth/tokens/signing-keys.ts';
+import { ACTIVE_KEY_CHECK_MS, SigningKeyStore } from '../modules/auth/index.ts';
 
 /**
  * `bulwark keys rotate`: adds a new token-signing key and retires the others, which stay published in

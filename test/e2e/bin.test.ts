@@ -58,7 +58,7 @@ describe.skipIf(!systemNode)('bin/bulwark.mjs under an older system Node', () =>
     expect(res.stderr).not.toMatch(/^\s+at /m);
   });
 
-  it('passes SIGTERM to the server, which shuts down cleanly and exits 0', async () => {
+  it('passes SIGTERM to the server, which shuts down cleanly and exits 0', { timeout: 90_000 }, async () => {
     let sent = false;
     const env = { PORT: '0', HOST: '127.0.0.1', DATA_DIR: await tempDir(), LOG_LEVEL: 'info' };
     const res = await runOld(['serve'], env, (text, pid) => {
