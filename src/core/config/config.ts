@@ -64,6 +64,10 @@ export interface Config {
   readonly caAutoInit: boolean;
   /** How long a CRL is valid (`nextUpdate - thisUpdate`, CRL_VALIDITY, default 1d). */
   readonly crlValiditySeconds: number;
+  /** How often the purge of ended rows runs, once across all instances (HOUSEKEEPING_INTERVAL, default 1h). */
+  readonly housekeepingIntervalSeconds: number;
+  /** How long ended rows are kept (RETENTION_JOBS 7d, RETENTION_SESSIONS 30d, RETENTION_TOKENS 7d), seconds. */
+  readonly retention: { readonly jobs: number; readonly sessions: number; readonly tokens: number };
 }
 
 export interface OidcProviderConfig {
@@ -199,9 +203,23 @@ export function loadConfig(env: Env = process.env): Config {
     ),
     caAutoInit: read('CA_AUTO_INIT', true, onOff, 'on or off'),
     crlValiditySeconds: read('CRL_VALIDITY', 86_400, parseDuration, 'a duration such as 1d or 12h'),
+    housekeepingIntervalSeconds: read('HOUSEKEEPING_INTERVAL', 3600, atLeast(60), 'a duration of 1m or more'),
+    retention: {
+      jobs: read('RETENTION_JOBS', 7 * 86_400, parseDuration, 'a duration such as 7d'),
+      sessions: read('RETENTION_SESSIONS', 30 * 86_400, parseDuration, 'a duration such as 30d'),
+      // At least an hour: the per-account limit on recovery mail counts the last hour's tokens.
+      tokens: read('RETENTION_TOKENS', 7 * 86_400, atLeast(3600), 'a duration of 1h or more'),
+    },
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(config);
+}
+
+function atLeast(min: number) {
+  return (raw: string): number | undefined => {
+    const seconds = parseDuration(raw);
+    return seconds !== undefined && seconds >= min ? seconds : undefined;
+  };
 }
 
 function oneOf<T extends string>(values: readonly T[]) {
