@@ -173,7 +173,7 @@ describe('a real TLS handshake', () => {
         `echo | openssl s_client -connect 127.0.0.1:${port} -servername tls.example.com -verify_return_error -verify_hostname tls.example.com -CAfile ${files.root} ${extra.join(' ')} 2>&1`,
       ]);
     const ok = await sClient([]);
-    expect(ok.stdout).toContain('Verify return code: 0 (ok)');
+    expect(ok.stdout, ok.stdout).toContain('Verify return code: 0 (ok)');
 
     await patch(t, alice, cert.id, { action: 'revoke', reason: 'keyCompromise' });
     const crl = await crlFile('tls-crl.pem');
@@ -181,6 +181,6 @@ describe('a real TLS handshake', () => {
       (r) => r.stdout,
       (e: { stdout: string }) => e.stdout,
     );
-    expect(refused).toMatch(/certificate revoked/);
+    expect(refused, refused).toMatch(/certificate revoked/);
   });
 });
