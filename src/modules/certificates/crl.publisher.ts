@@ -50,6 +50,12 @@ export class CrlPublisher {
       Date.now() < cached.refreshAt
     )
       return cached;
+    const built = await this.shared();
+    // A rebuild already in flight may have read an older revision: then one more, never a stale CRL.
+    return built.revision >= revision ? built : this.shared();
+  }
+
+  private shared(): Promise<Cached> {
     this.building ??= this.build().finally(() => {
       this.building = undefined;
     });
