@@ -2,8 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { eq } from 'drizzle-orm';
 import fp from 'fastify-plugin';
 import { sessions } from '../../db/schema/sessions.ts';
-import { createMemoryCounters, createRedisCounters } from '../../core/rate-limit/counters.ts';
-import { FixedWindowLimit } from '../../core/rate-limit/fixed-window.ts';
+import { createLimiter } from '../../core/rate-limit/limiter.ts';
 import { AccountStateCache } from './account-state.ts';
 import { createGuard } from './auth.guard.ts';
 import { authRoutes } from './auth.routes.ts';
@@ -46,8 +45,8 @@ export const authModule = fp(async (app: FastifyInstance) => {
     ttlSeconds: config.accessTokenTtlSeconds,
   });
   const hasher = createPasswordHasher(config.argon2);
-  const counters = redis ? createRedisCounters(redis) : createMemoryCounters();
-  const throttle = new LoginThrottle(new FixedWindowLimit(counters, config.loginThrottle, config.rateLimit));
+  const throttle = new LoginThrottle(createLimiter(redis, 'login', config.loginThrottle, config.rateLimit));
+  const registrations = createLimiter(redis, 'register', config.registerThrottle, config.rateLimit);
   const authenticator = new Authenticator({
     config,
     db: database.db,
@@ -72,5 +71,5 @@ export const authModule = fp(async (app: FastifyInstance) => {
   const guard = createGuard(authenticator);
   app.decorate('auth', { rt, guard, keys });
   await app.register(tokenRoutes, { rt, keys });
-  await app.register(authRoutes, { rt, guard });
+  await app.register(authRoutes, { rt, guard, registrations });
 });

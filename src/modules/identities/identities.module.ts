@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../../core/config/config.ts';
+import { createLimiter } from '../../core/rate-limit/limiter.ts';
 import type {} from '../auth/auth.module.ts';
 import { deleteAllOf } from './identities.repository.ts';
 import { identitiesRoutes } from './identities.routes.ts';
@@ -43,8 +44,9 @@ export function createOidcClients(config: Config, options: IdentitiesOptions = {
  * @example await app.register(identitiesModule)
  */
 export async function identitiesModule(app: FastifyInstance, options: IdentitiesOptions = {}): Promise<void> {
-  const { config, events } = app.ctx;
+  const { config, events, redis } = app.ctx;
   const providers = createOidcClients(config, options);
   events.on('account.deleted', (tx, { accountId }) => deleteAllOf(tx, accountId));
-  await app.register(identitiesRoutes, { ir: { rt: app.auth.rt, providers } });
+  const starts = createLimiter(redis, 'oauth-start', config.oauthStartThrottle, config.rateLimit);
+  await app.register(identitiesRoutes, { ir: { rt: app.auth.rt, providers }, starts });
 }

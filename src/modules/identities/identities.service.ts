@@ -109,7 +109,7 @@ export async function completeAuthorization(
   const { session, cookie } = await startCookieSession(
     ir.rt.db,
     account.id,
-    ir.rt.config.sessionMaxAgeSeconds,
+    ir.rt.config.cookieSessionMaxAgeSeconds,
     input.client,
   );
   const csrfToken = ir.rt.authenticator.csrfToken(session.id);

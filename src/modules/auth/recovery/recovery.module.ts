@@ -1,7 +1,6 @@
 import type { FastifyInstance } from 'fastify';
-import { createMemoryCounters, createRedisCounters } from '../../../core/rate-limit/counters.ts';
+import { createLimiter } from '../../../core/rate-limit/limiter.ts';
 import type {} from '../auth.module.ts';
-import { FixedWindowLimit } from '../../../core/rate-limit/fixed-window.ts';
 import { AddressLimit } from './address-limit.ts';
 import { deleteForAccount } from './account-tokens.repository.ts';
 import { forgetEmail, registerRecoveryJobs } from './recovery.jobs.ts';
@@ -29,7 +28,6 @@ export async function registerRecovery(app: FastifyInstance): Promise<void> {
     if (event.email) await forgetEmail(tx, event.email);
   });
   registerRecoveryJobs(worker, rt);
-  const counters = redis ? createRedisCounters(redis) : createMemoryCounters();
-  const limit = new AddressLimit(new FixedWindowLimit(counters, ADDRESS_LIMIT, config.rateLimit));
+  const limit = new AddressLimit(createLimiter(redis, 'recovery', ADDRESS_LIMIT, config.rateLimit));
   await app.register(recoveryRoutes, { limit });
 }
