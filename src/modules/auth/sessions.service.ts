@@ -109,6 +109,7 @@ export async function startCookieSession(
   client: ClientInfo,
 ): Promise<{ session: repo.SessionRow; cookie: string }> {
   const cookie = randomToken();
+  const now = Date.now();
   const session = await repo.insertSession(db, {
     id: newId(),
     accountId,
@@ -116,7 +117,9 @@ export async function startCookieSession(
     tokenHash: sha256(cookie),
     userAgent: clip(client.userAgent, 256),
     ip: clip(client.ip, 64),
-    expiresAt: new Date(Date.now() + maxAgeSeconds * 1000),
+    createdAt: new Date(now),
+    lastUsedAt: new Date(now),
+    expiresAt: new Date(now + maxAgeSeconds * 1000),
   });
   return { session, cookie };
 }
