@@ -213,8 +213,7 @@ export class Authenticator {
    */
   private checkCsrf(request: FastifyRequest, sessionId: string): void {
     this.assertAllowedOrigin(request, { required: true });
-    const header = request.headers['x-csrf-token'];
-    if (typeof header !== 'string' || !safeEqual(header, this.csrfToken(sessionId))) {
+    if (!this.checkCsrfToken(sessionId, request.headers['x-csrf-token'])) {
       throw new AppError('FORBIDDEN', `Missing or wrong X-CSRF-Token (it is in the ${CSRF_COOKIE} cookie).`);
     }
   }
@@ -244,7 +243,7 @@ export class Authenticator {
     return typeof presented === 'string' && safeEqual(presented, this.csrfToken(sessionId));
   }
 
-  /** Past its end, or past SESSION_MAX_AGE since the sign-in (which also ends sessions made before it was lowered). */
+  /** Past its end, or SESSION_MAX_AGE after its sign-in (so lowering the setting ends older sessions). */
   private ended(session: SessionState, now: number): boolean {
     return (
       session.expiresAtMs <= now ||
