@@ -25,6 +25,7 @@ import { registerRecovery } from './modules/auth/recovery/recovery.module.ts';
 import { healthRoutes } from './modules/health/health.routes.ts';
 import { identitiesModule } from './modules/identities/identities.module.ts';
 import { registerMail } from './modules/mail/mail.module.ts';
+import { modelsModule } from './modules/models/index.ts';
 
 registerAjvFormats();
 
@@ -105,6 +106,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(identitiesModule);
   registerMail(app);
   await registerRecovery(app);
+  await app.register(modelsModule({ ctx, guard: app.auth.guard }));
   if (options.extend) await options.extend(app);
 
   app.addHook('onClose', async () => {

@@ -7,3 +7,4 @@ export * from './signing-keys.ts';
 export * from './account-tokens.ts';
 export * from './mail.ts';
 export * from './identities.ts';
+export * from './models.ts';
