@@ -72,7 +72,7 @@ export class Batcher {
   }
 
   /** Queues a validated request; resolves with its own rows of every output. */
-  submit(feeds: Record<string, Prepared>): Promise<Outputs> {
+  submit(feeds: Record<string, Prepared>, timeoutMs = this.settings.timeoutMs): Promise<Outputs> {
     const first = Object.values(feeds)[0];
     const rows = this.batchable && first ? (first.dims[0] ?? 1) : 1;
     if (this.queuedRows + rows > this.settings.maxQueueRows) {
@@ -87,7 +87,10 @@ export class Batcher {
       .join('|');
     return new Promise<Outputs>((resolve, reject) => {
       const pending: Pending = { feeds, rows, innerKey, resolve, reject, settled: false };
-      pending.timer = setTimeout(() => this.expire(pending), this.settings.timeoutMs);
+      pending.timer = setTimeout(
+        () => this.expire(pending, timeoutMs),
+        Math.min(timeoutMs, this.settings.timeoutMs),
+      );
       this.queue.push(pending);
       this.queuedRows += rows;
       this.observer.queued(this.queuedRows);
@@ -116,7 +119,7 @@ export class Batcher {
     if (this.timer) clearTimeout(this.timer);
   }
 
-  private expire(pending: Pending): void {
+  private expire(pending: Pending, timeoutMs: number): void {
     const index = this.queue.indexOf(pending);
     if (index >= 0) {
       this.queue.splice(index, 1);
@@ -126,7 +129,7 @@ export class Batcher {
     this.settle(
       pending,
       undefined,
-      new AppError('TIMEOUT', `The prediction took longer than ${this.settings.timeoutMs} ms.`),
+      new AppError('TIMEOUT', `The prediction took longer than ${timeoutMs} ms.`),
     );
   }
 

@@ -50,10 +50,13 @@ export async function predict(
   name: string,
   version: number | undefined,
   prepare: (signature: ModelSignature) => Record<string, Prepared>,
+  timeoutMs?: number,
 ): Promise<{ model: ModelRow; version: VersionRow; outputs: Outputs }> {
   await deps.access.check(principal, name);
   const resolved = await resolveVersion(deps.ctx, name, version);
   const feeds = prepare(resolved.version.signature);
-  const outputs = await deps.runtime.batcher(refOf(resolved.model, resolved.version)).submit(feeds);
+  const outputs = await deps.runtime
+    .batcher(refOf(resolved.model, resolved.version))
+    .submit(feeds, timeoutMs);
   return { ...resolved, outputs };
 }

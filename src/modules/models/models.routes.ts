@@ -219,8 +219,13 @@ export function modelsRoutes(deps: PredictDeps & { guard: Guard }): FastifyPlugi
       },
       async (request) => {
         const { name } = request.params;
-        const result = await predict(deps, principalOf(request), name, request.query.version, (signature) =>
-          prepareNested(signature, request.body.inputs, '/body/inputs'),
+        const result = await predict(
+          deps,
+          principalOf(request),
+          name,
+          request.query.version,
+          (signature) => prepareNested(signature, request.body.inputs, '/body/inputs'),
+          request.query.timeout_ms,
         );
         const outputs: Record<string, unknown> = {};
         for (const [key, tensor] of Object.entries(result.outputs)) outputs[key] = toNested(tensor);

@@ -69,6 +69,7 @@ export class ModelRuntime {
   private readonly sessions = new Map<string, Promise<Loaded>>();
   private readonly sizes = new Map<string, number>();
   private readonly batchers = new Map<string, Batcher>();
+  private readonly named = new Map<string, string>();
   private readonly metrics: ServingMetrics | undefined;
   private readonly storage: BlobStorage;
   private readonly budget: number;
@@ -97,7 +98,10 @@ export class ModelRuntime {
       loading = this.load(ref);
       this.sessions.set(ref.id, loading);
       this.sizes.set(ref.id, ref.sizeBytes);
-      loading.catch(() => this.unload(ref.id));
+      loading.catch(() => {
+        this.sessions.delete(ref.id);
+        this.sizes.delete(ref.id);
+      });
       this.evict(ref.id);
     }
     return (await loading).session;
@@ -147,6 +151,7 @@ export class ModelRuntime {
         },
       });
       this.batchers.set(ref.id, batcher);
+      this.named.set(`${ref.name}@${ref.version}`, ref.id);
     } else {
       // Settings change with PATCH (possibly on another worker): the row read for this request wins.
       batcher.settings = settings;
@@ -159,6 +164,12 @@ export class ModelRuntime {
     this.batchers.get(id)?.close(new AppError('NOT_FOUND', 'The model version was deleted.'));
     this.batchers.delete(id);
     if (this.sessions.has(id)) this.release(id);
+  }
+
+  /** The batcher of `name` version `version` in this process, once a request has used it. */
+  batcherNamed(name: string, version: number): Batcher | undefined {
+    const id = this.named.get(`${name}@${version}`);
+    return id ? this.batchers.get(id) : undefined;
   }
 
   /** True when the version's session is in memory. */

@@ -7,7 +7,16 @@ const VersionNumber = Type.Integer({ minimum: 1, maximum: 999_999_999 });
 
 export const NameParam = Type.Object({ name: Name });
 export const NameVersionParam = Type.Object({ name: Name, version: VersionNumber });
-export const VersionQuery = Type.Object({ version: Type.Optional(VersionNumber) });
+export const VersionQuery = Type.Object({
+  version: Type.Optional(VersionNumber),
+  timeout_ms: Type.Optional(
+    Type.Integer({
+      minimum: 1,
+      maximum: 600_000,
+      description: 'This request’s deadline (at most MODEL_TIMEOUT_MS)',
+    }),
+  ),
+});
 
 export const TensorSpec = Type.Object(
   {
