@@ -6,6 +6,7 @@ import { ModelAccess } from './models.access.ts';
 import * as repo from './models.repository.ts';
 import { modelsRoutes } from './models.routes.ts';
 import { ModelRuntime } from './models.runtime.ts';
+import { v2Routes } from './models.v2.routes.ts';
 import { modelView } from './models.view.ts';
 
 export type { ModelRuntime } from './models.runtime.ts';
@@ -60,6 +61,7 @@ export function modelsModule(deps: { ctx: AppContext; guard: Guard }): FastifyPl
     });
 
     await app.register(modelsRoutes(serving));
+    await app.register(v2Routes(serving));
     app.addHook('onClose', async () => runtime.close());
   };
 }
