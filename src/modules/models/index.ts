@@ -7,6 +7,8 @@ import * as repo from './models.repository.ts';
 import { modelsRoutes } from './models.routes.ts';
 import { ModelRuntime } from './models.runtime.ts';
 import { v2Routes } from './models.v2.routes.ts';
+import { JOB_QUEUE, jobHandler } from './models.jobs.ts';
+import { jobsRoutes } from './models.jobs.routes.ts';
 import { modelView } from './models.view.ts';
 
 export type { ModelRuntime } from './models.runtime.ts';
@@ -62,6 +64,11 @@ export function modelsModule(deps: { ctx: AppContext; guard: Guard }): FastifyPl
 
     await app.register(modelsRoutes(serving));
     await app.register(v2Routes(serving));
+    await app.register(jobsRoutes(serving));
+    ctx.worker.register(JOB_QUEUE, jobHandler(serving));
+    app.addHook('preClose', async () => {
+      runtime.stopping = true;
+    });
     app.addHook('onClose', async () => runtime.close());
   };
 }

@@ -70,6 +70,10 @@ export class ModelRuntime {
   private readonly sizes = new Map<string, number>();
   private readonly batchers = new Map<string, Batcher>();
   private readonly named = new Map<string, string>();
+  /** Set when the app begins to close: running jobs hand themselves back to the queue between chunks. */
+  stopping = false;
+  /** Awaited after each job chunk is written (tests interrupt a job at a chosen point with it). */
+  afterChunk: ((jobId: string, chunk: number) => Promise<void>) | undefined;
   private readonly metrics: ServingMetrics | undefined;
   private readonly storage: BlobStorage;
   private readonly budget: number;
