@@ -4,6 +4,7 @@ import { enqueue } from '../../core/jobs/queue.ts';
 import type { Guard } from '../auth/index.ts';
 import { ModelAccess } from './models.access.ts';
 import * as repo from './models.repository.ts';
+import { deleteJobsOf } from './models.jobs.repository.ts';
 import { modelsRoutes } from './models.routes.ts';
 import { ModelRuntime } from './models.runtime.ts';
 import { v2Routes } from './models.v2.routes.ts';
@@ -45,8 +46,10 @@ export function modelsModule(deps: { ctx: AppContext; guard: Guard }): FastifyPl
     ctx.events.on('account.deleted', async (tx, { accountId }) => {
       const owned = await repo.blobKeysOfOwner(tx, accountId);
       for (const { id } of owned) runtime.unload(id);
+      const jobInputs = await deleteJobsOf(tx, accountId);
       await repo.deleteModelsOfOwner(tx, accountId);
-      if (owned.length > 0) await enqueue(tx, DELETE_BLOBS, { keys: owned.map((o) => o.blobKey) });
+      const keys = [...owned.map((o) => o.blobKey), ...jobInputs];
+      if (keys.length > 0) await enqueue(tx, DELETE_BLOBS, { keys });
     });
     ctx.exports.register('models', async (db, accountId) => {
       const owned = await repo.modelsOfOwner(db, accountId);

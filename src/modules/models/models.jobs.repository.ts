@@ -78,3 +78,12 @@ export async function purgeExpired(db: DbOrTx): Promise<string[]> {
     .returning({ key: modelJobs.inputsKey });
   return rows.map((r) => r.key);
 }
+
+/** Deletes an account's jobs (their outputs go with them); returns their input blobs. */
+export async function deleteJobsOf(db: DbOrTx, ownerId: string): Promise<string[]> {
+  const rows = await db
+    .delete(modelJobs)
+    .where(eq(modelJobs.ownerId, ownerId))
+    .returning({ key: modelJobs.inputsKey });
+  return rows.map((r) => r.key);
+}

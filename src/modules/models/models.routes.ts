@@ -66,7 +66,12 @@ export function modelsRoutes(deps: PredictDeps & { guard: Guard }): FastifyPlugi
         async (request, reply) => {
           const principal = principalOf(request);
           const { file, fields } = await readUpload(request, ctx.storage);
-          if (fields.name) await access.check(principal, fields.name, false);
+          try {
+            if (fields.name) await access.check(principal, fields.name, false);
+          } catch (error) {
+            if (file) await ctx.storage.delete(file.blobKey);
+            throw error;
+          }
           const { model, version } = await registerVersion(deps, principal, file, fields);
           return reply.code(201).send(versionView(model, version));
         },
