@@ -257,3 +257,17 @@ describe('deleting a version', () => {
     expect((await t.app.inject({ url: '/v1/models?limit=0', headers: other.headers })).statusCode).toBe(422);
   });
 });
+
+describe('over HTTP', () => {
+  it('answers an oversized upload with 413 while the client is still sending, and keeps nothing', async () => {
+    const address = await t.app.listen({ port: 0, host: '127.0.0.1' });
+    const before = await storedFiles();
+    const form = new FormData();
+    form.set('name', 'too-big');
+    form.set('file', new Blob([Buffer.alloc(2 * 1024 * 1024, 7)]), 'big.onnx');
+    const res = await fetch(`${address}/v1/models`, { method: 'POST', headers: owner.headers, body: form });
+    expect(res.status).toBe(413);
+    expect((await res.json()).status).toBe(413);
+    expect(await storedFiles()).toEqual(before);
+  });
+});
