@@ -267,7 +267,7 @@ describe('over HTTP', () => {
     form.set('file', new Blob([Buffer.alloc(2 * 1024 * 1024, 7)]), 'big.onnx');
     const res = await fetch(`${address}/v1/models`, { method: 'POST', headers: owner.headers, body: form });
     expect(res.status).toBe(413);
-    expect((await res.json()).status).toBe(413);
+    expect(((await res.json()) as { status: number }).status).toBe(413);
     expect(await storedFiles()).toEqual(before);
   });
 });
