@@ -46,6 +46,7 @@ export function modelsModule(deps: { ctx: AppContext; guard: Guard }): FastifyPl
     ctx.events.on('account.deleted', async (tx, { accountId }) => {
       const owned = await repo.blobKeysOfOwner(tx, accountId);
       for (const { id } of owned) runtime.unload(id);
+      runtime.resolved.clear();
       const jobInputs = await deleteJobsOf(tx, accountId);
       await repo.deleteModelsOfOwner(tx, accountId);
       const keys = [...owned.map((o) => o.blobKey), ...jobInputs];

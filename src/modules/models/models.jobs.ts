@@ -53,7 +53,7 @@ export async function createJob(
 ): Promise<string> {
   const { ctx } = deps;
   await deps.access.check(principal, name);
-  const resolved = await resolveVersion(ctx, name, version);
+  const resolved = await resolveVersion(deps, name, version);
   checkRows(resolved.version.signature, rows);
   await purge(deps);
   const id = newId();

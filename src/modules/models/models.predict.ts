@@ -53,7 +53,7 @@ export async function predict(
   timeoutMs?: number,
 ): Promise<{ model: ModelRow; version: VersionRow; outputs: Outputs }> {
   await deps.access.check(principal, name);
-  const resolved = await resolveVersion(deps.ctx, name, version);
+  const resolved = await resolveVersion(deps, name, version);
   const feeds = prepare(resolved.version.signature);
   const outputs = await deps.runtime
     .batcher(refOf(resolved.model, resolved.version))

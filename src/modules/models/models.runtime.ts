@@ -1,7 +1,9 @@
 import { InferenceSession } from 'onnxruntime-node';
 import type { Registry } from 'prom-client';
 import { Counter, Gauge, Histogram } from 'prom-client';
+import { TtlCache } from '../../core/cache/ttl-cache.ts';
 import { AppError } from '../../core/errors/app-error.ts';
+import type { ModelRow, VersionRow } from './models.repository.ts';
 import type { BlobStorage } from '../../core/storage/storage.ts';
 import type { ModelSignature } from '../../db/schema/models.ts';
 import { Batcher, type BatchSettings } from './models.batcher.ts';
@@ -70,6 +72,8 @@ export class ModelRuntime {
   private readonly sizes = new Map<string, number>();
   private readonly batchers = new Map<string, Batcher>();
   private readonly named = new Map<string, string>();
+  /** `name@version` → the model and version rows a request resolved to, for a second. */
+  readonly resolved = new TtlCache<string, { model: ModelRow; version: VersionRow }>(1000, 10_000);
   /** Set when the app begins to close: running jobs hand themselves back to the queue between chunks. */
   stopping = false;
   /** Awaited after each job chunk is written (tests interrupt a job at a chosen point with it). */
@@ -168,6 +172,11 @@ export class ModelRuntime {
     this.batchers.get(id)?.close(new AppError('NOT_FOUND', 'The model version was deleted.'));
     this.batchers.delete(id);
     if (this.sessions.has(id)) this.release(id);
+  }
+
+  /** Forgets what was resolved for a model after a change to it in this process. */
+  forget(name: string): void {
+    this.resolved.deleteWhere((_value, key) => key.startsWith(`${name}@`));
   }
 
   /** The batcher of `name` version `version` in this process, once a request has used it. */

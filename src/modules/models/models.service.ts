@@ -147,6 +147,7 @@ export async function registerVersion(
       if (!row) throw conflict(`Version ${number} of ${name} exists already.`);
       return { model, version: row };
     });
+    runtime.forget(result.model.name);
     // Warm the cache: the first prediction does not pay for loading.
     await runtime.session(refOf(result.model, result.version)).catch(() => {});
     return result;
@@ -169,11 +170,15 @@ export const refOf = (model: repo.ModelRow, v: repo.VersionRow): VersionRef => (
 
 /** The version a request means: `?version=`, else the production alias, else the latest. */
 export async function resolveVersion(
-  ctx: AppContext,
+  deps: ModelsDeps,
   name: string,
   version?: number,
 ): Promise<{ model: repo.ModelRow; version: repo.VersionRow }> {
-  const db = ctx.database.db;
+  // Hot path of every prediction: resolved once a second per process (writes here forget it at once).
+  const key = `${name}@${version ?? ''}`;
+  const cached = deps.runtime.resolved.get(key);
+  if (cached) return cached;
+  const db = deps.ctx.database.db;
   const model = await repo.findModel(db, name);
   if (!model) throw notFound('model');
   const wanted = version ?? model.productionVersion ?? undefined;
@@ -182,7 +187,7 @@ export async function resolveVersion(
       ? await repo.latestVersion(db, model.id)
       : await repo.findVersion(db, model.id, wanted);
   if (!row) throw notFound('model version');
-  return { model, version: row };
+  return deps.runtime.resolved.set(key, { model, version: row });
 }
 
 /** A model the principal may change (owner or admin); others' are 403 (models are readable by all). */
@@ -198,6 +203,7 @@ export async function setAlias(deps: ModelsDeps, principal: Principal, name: str
   const row = await repo.findVersion(deps.ctx.database.db, model.id, version);
   if (!row) throw validationFailed([{ path: '/body/version', message: `${name} has no version ${version}` }]);
   await repo.setProduction(deps.ctx.database.db, model.id, version);
+  deps.runtime.forget(name);
 }
 
 export async function patchVersion(
@@ -214,6 +220,7 @@ export async function patchVersion(
     maxBatchSize: changes.max_batch_size ?? row.maxBatchSize,
     maxDelayMs: changes.max_delay_ms ?? row.maxDelayMs,
   });
+  deps.runtime.forget(name);
   deps.runtime.batcher(refOf(model, updated!));
   return { model, version: updated! };
 }
@@ -238,5 +245,6 @@ export async function deleteVersion(deps: ModelsDeps, principal: Principal, name
     return row;
   });
   runtime.unload(removed.id);
+  runtime.forget(name);
   await ctx.storage.delete(removed.blobKey);
 }

@@ -153,7 +153,7 @@ export function v2Routes(deps: PredictDeps & { guard: Guard }): FastifyPluginAsy
 
     const resolve = async (principal: ReturnType<typeof principalOf>, params: Static<typeof Params>) => {
       await access.check(principal, params.name, false);
-      return resolveVersion(ctx, params.name, params.version ? Number(params.version) : undefined);
+      return resolveVersion(deps, params.name, params.version ? Number(params.version) : undefined);
     };
 
     for (const prefix of ['/v2/models/:name', '/v2/models/:name/versions/:version']) {
