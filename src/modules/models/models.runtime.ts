@@ -119,7 +119,10 @@ export class ModelRuntime {
     const bytes = await this.storage.get(ref.blobKey);
     if (!bytes)
       throw new AppError('UNAVAILABLE', `The file of ${ref.name} version ${ref.version} is missing.`);
-    return { session: await InferenceSession.create(bytes), bytes: bytes.length };
+    // One intra-op thread per run: serving runs several small runs at once (batcher, workers), and
+    // onnxruntime's spinning pool threads would compete with them and with the event loop for the cores.
+    const session = await InferenceSession.create(bytes, { intraOpNumThreads: 1, interOpNumThreads: 1 });
+    return { session, bytes: bytes.length };
   }
 
   private evict(keep: string): void {
