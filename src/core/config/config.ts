@@ -66,6 +66,20 @@ export interface Config {
     readonly jobChunkRows: number;
     readonly jobResultTtlSeconds: number;
   };
+  /** The previous master key during `bulwark keys rotate-master` (MASTER_KEY_PREVIOUS): still unwraps. */
+  readonly masterKeyPrevious: Buffer | undefined;
+  /** Longest validity a certificate may ask for (CERT_MAX_VALIDITY_DAYS, default 398). */
+  readonly certMaxValidityDays: number;
+  /** Validity when the request names none (CERT_DEFAULT_VALIDITY_DAYS, default 90, at most the cap). */
+  readonly certDefaultValidityDays: number;
+  /** Create a root and an intermediate at first start when none exists (CA_AUTO_INIT, default on). */
+  readonly caAutoInit: boolean;
+  /** How long a CRL is valid (`nextUpdate - thisUpdate`, CRL_VALIDITY, default 1d). */
+  readonly crlValiditySeconds: number;
+  /** How often the purge of ended rows runs, once across all instances (HOUSEKEEPING_INTERVAL, default 1h). */
+  readonly housekeepingIntervalSeconds: number;
+  /** How long ended rows are kept (RETENTION_JOBS 7d, RETENTION_SESSIONS 30d, RETENTION_TOKENS 7d), seconds. */
+  readonly retention: { readonly jobs: number; readonly sessions: number; readonly tokens: number };
 }
 
 export interface OidcProviderConfig {
@@ -126,6 +140,8 @@ export function loadConfig(env: Env = process.env): Config {
       'MASTER_KEY is required when NODE_ENV=production (32 bytes as base64 or 64 hex characters)',
     );
   }
+
+  const certMaxValidityDays = read('CERT_MAX_VALIDITY_DAYS', 398, integerIn(1, 36_500), 'days 1..36500');
 
   const config: Config = {
     env: nodeEnv,
@@ -197,9 +213,36 @@ export function loadConfig(env: Env = process.env): Config {
       jobChunkRows: read('MODEL_JOB_CHUNK_ROWS', 1000, integerIn(1, 100_000), 'rows 1..100000'),
       jobResultTtlSeconds: read('JOB_RESULT_TTL', 7 * 86_400, parseDuration, 'a duration such as 7d'),
     },
+    masterKeyPrevious: read<Buffer | undefined>(
+      'MASTER_KEY_PREVIOUS',
+      undefined,
+      key32,
+      '32 bytes as base64 or 64 hex characters',
+    ),
+    certMaxValidityDays,
+    certDefaultValidityDays: Math.min(
+      certMaxValidityDays,
+      read('CERT_DEFAULT_VALIDITY_DAYS', 90, integerIn(1, 36_500), 'days 1..36500'),
+    ),
+    caAutoInit: read('CA_AUTO_INIT', true, onOff, 'on or off'),
+    crlValiditySeconds: read('CRL_VALIDITY', 86_400, parseDuration, 'a duration such as 1d or 12h'),
+    housekeepingIntervalSeconds: read('HOUSEKEEPING_INTERVAL', 3600, atLeast(60), 'a duration of 1m or more'),
+    retention: {
+      jobs: read('RETENTION_JOBS', 7 * 86_400, parseDuration, 'a duration such as 7d'),
+      sessions: read('RETENTION_SESSIONS', 30 * 86_400, parseDuration, 'a duration such as 30d'),
+      // At least an hour: the per-account limit on recovery mail counts the last hour's tokens.
+      tokens: read('RETENTION_TOKENS', 7 * 86_400, atLeast(3600), 'a duration of 1h or more'),
+    },
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(config);
+}
+
+function atLeast(min: number) {
+  return (raw: string): number | undefined => {
+    const seconds = parseDuration(raw);
+    return seconds !== undefined && seconds >= min ? seconds : undefined;
+  };
 }
 
 function oneOf<T extends string>(values: readonly T[]) {

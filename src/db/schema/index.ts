@@ -8,3 +8,5 @@ export * from './account-tokens.ts';
 export * from './mail.ts';
 export * from './identities.ts';
 export * from './models.ts';
+export * from './certificate-authorities.ts';
+export * from './certificates.ts';
