@@ -25,6 +25,7 @@ import { certificatesModule } from './modules/certificates/index.ts';
 import { healthModule } from './modules/health/index.ts';
 import { identitiesModule } from './modules/identities/index.ts';
 import { mailModule } from './modules/mail/index.ts';
+import { modelsModule } from './modules/models/index.ts';
 
 registerAjvFormats();
 
@@ -120,6 +121,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(apiKeysModule({ ctx, guard, forgetApiKey: auth.forgetApiKey }));
   await app.register(identitiesModule({ ctx, auth }));
   await app.register(mailModule({ ctx }));
+  await app.register(modelsModule({ ctx, guard }));
   await app.register(certificatesModule({ ctx, guard }));
   if (options.extend) await options.extend(app);
 

@@ -67,6 +67,18 @@ export interface Config {
   readonly shutdownTimeoutMs: number;
   readonly jobPollMs: number;
   readonly jobWorkers: boolean;
+  /** Model serving (issue 10): upload size, session cache budget, batching and job defaults. */
+  readonly models: {
+    readonly maxModelBytes: number;
+    readonly cacheBytes: number;
+    readonly maxBatchSize: number;
+    readonly maxDelayMs: number;
+    readonly maxQueueRows: number;
+    readonly timeoutMs: number;
+    readonly maxJobBytes: number;
+    readonly jobChunkRows: number;
+    readonly jobResultTtlSeconds: number;
+  };
   /** The previous master key during `bulwark keys rotate-master` (MASTER_KEY_PREVIOUS): still unwraps. */
   readonly masterKeyPrevious: Buffer | undefined;
   /** Longest validity a certificate may ask for (CERT_MAX_VALIDITY_DAYS, default 398). */
@@ -228,6 +240,17 @@ export function loadConfig(env: Env = process.env): Config {
     shutdownTimeoutMs: read('SHUTDOWN_TIMEOUT', 10, parseDuration, 'a duration such as 10s') * 1000,
     jobPollMs: read('JOB_POLL_INTERVAL_MS', 1000, integerIn(10, 600_000), 'milliseconds 10..600000'),
     jobWorkers: read('JOB_WORKERS', true, onOff, 'on or off'),
+    models: {
+      maxModelBytes: read('MAX_MODEL_BYTES', 200 * 1024 * 1024, parseBytes, 'a size such as 200mb'),
+      cacheBytes: read('MODEL_CACHE_BYTES', 1024 * 1024 * 1024, parseBytes, 'a size such as 1gb'),
+      maxBatchSize: read('MODEL_MAX_BATCH_SIZE', 32, integerIn(1, 4096), 'an integer 1..4096'),
+      maxDelayMs: read('MODEL_MAX_DELAY_MS', 2, integerIn(0, 1000), 'milliseconds 0..1000'),
+      maxQueueRows: read('MODEL_MAX_QUEUE', 1000, integerIn(1, 1_000_000), 'rows 1..1000000'),
+      timeoutMs: read('MODEL_TIMEOUT_MS', 10_000, integerIn(1, 600_000), 'milliseconds 1..600000'),
+      maxJobBytes: read('MAX_JOB_BYTES', 64 * 1024 * 1024, parseBytes, 'a size such as 64mb'),
+      jobChunkRows: read('MODEL_JOB_CHUNK_ROWS', 1000, integerIn(1, 100_000), 'rows 1..100000'),
+      jobResultTtlSeconds: read('JOB_RESULT_TTL', 7 * 86_400, parseDuration, 'a duration such as 7d'),
+    },
     masterKeyPrevious: read<Buffer | undefined>(
       'MASTER_KEY_PREVIOUS',
       undefined,
