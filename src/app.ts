@@ -25,6 +25,10 @@ import { registerRecovery } from './modules/auth/recovery/recovery.module.ts';
 import { healthRoutes } from './modules/health/health.routes.ts';
 import { identitiesModule } from './modules/identities/identities.module.ts';
 import { registerMail } from './modules/mail/mail.module.ts';
+import { AnimalsService, animalsGraphql, animalsModule } from './modules/animals/index.ts';
+import { graphqlModule } from './modules/graphql/index.ts';
+import { ImagesService, imagesGraphql, imagesModule } from './modules/images/index.ts';
+import { createS3Storage } from './core/storage/s3-storage.ts';
 
 registerAjvFormats();
 
@@ -71,7 +75,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     config,
     database,
     masterKey,
-    storage: options.storage ?? createLocalStorage(config.storageDir),
+    storage:
+      options.storage ?? (config.s3 ? createS3Storage(config.s3) : createLocalStorage(config.storageDir)),
     worker,
     logger: app.log as unknown as Logger,
     events: new DomainEventHooks(),
@@ -105,6 +110,12 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(identitiesModule);
   registerMail(app);
   await registerRecovery(app);
+  const images = new ImagesService(ctx);
+  const animals = new AnimalsService(ctx, images);
+  await app.register(imagesModule({ ctx, images }));
+  await app.register(animalsModule({ ctx, guard: app.auth.guard, animals, images }));
+  const contributions = [imagesGraphql({ ctx, images }), animalsGraphql({ ctx, animals, images })];
+  await app.register(graphqlModule({ ctx, auth: app.auth.rt, contributions }));
   if (options.extend) await options.extend(app);
 
   app.addHook('onClose', async () => {
