@@ -1,7 +1,13 @@
 // Writes docs/schema.graphql, the SDL of /graphql: `npm run graphql:schema`. A test fails when it is stale.
 import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
-import { buildClientSchema, getIntrospectionQuery, lexicographicSortSchema, printSchema } from 'graphql';
+import {
+  buildClientSchema,
+  getIntrospectionQuery,
+  lexicographicSortSchema,
+  printSchema,
+  type IntrospectionQuery,
+} from 'graphql';
 import { buildApp } from '../src/app.ts';
 import { loadConfig } from '../src/core/config/config.ts';
 import { connectDatabase } from '../src/core/db/database.ts';
@@ -20,7 +26,7 @@ export async function renderGraphqlSchema(): Promise<string> {
       url: '/graphql',
       payload: { query: getIntrospectionQuery() },
     });
-    const { data } = res.json();
+    const { data } = res.json<{ data: IntrospectionQuery }>();
     return `${printSchema(lexicographicSortSchema(buildClientSchema(data)))}\n`;
   } finally {
     await app.close();
