@@ -31,6 +31,9 @@ export function userLoader(ctx: GraphqlContext, db: Db) {
   });
 }
 
+/** Users the request has just signed in as (register, login, refresh): their own email is theirs to see. */
+const signedInAs = new WeakSet<UserNode>();
+
 /** The GraphQL twins of the token endpoint's failures: a bad password or refresh token is UNAUTHENTICATED. */
 async function grant(run: () => Promise<TokenPair>): Promise<TokenPair> {
   try {
@@ -56,6 +59,7 @@ export function defineUsersGraphql(builder: Builder, deps: { db: Db; auth: AuthR
         nullable: true,
         description: 'Only for the account itself or an admin; null for everyone else.',
         resolve: async (user, _args, ctx) => {
+          if (signedInAs.has(user)) return user.email;
           const principal = await ctx.principal();
           return principal && canActFor(principal, user.id) ? user.email : null;
         },
@@ -74,6 +78,8 @@ export function defineUsersGraphql(builder: Builder, deps: { db: Db; auth: AuthR
         resolve: async (p, _args, ctx) => {
           const user = await userLoader(ctx, db).load(p.userId);
           if (!user) throw new AppError('NOT_FOUND', 'The account does not exist.');
+          // The row object is this request's own (its loader's), so the mark does not outlive it.
+          signedInAs.add(user);
           return user;
         },
       }),
