@@ -24,3 +24,21 @@ export async function gql<T = Record<string, any>>(
 }
 
 export const codes = (result: GqlResult) => (result.errors ?? []).map((e) => e.extensions?.code);
+
+/**
+ * Counts the statements the app sends to its database by wrapping the driver's `query` (PGlite's client or
+ * pg's pool); the queries still run. Returns the list, emptied by `reset()`.
+ */
+export function countStatements(t: TestApp) {
+  const client = (
+    t.db.database.db as unknown as { $client: { query: (...args: unknown[]) => Promise<unknown> } }
+  ).$client;
+  const query = client.query.bind(client);
+  const seen: string[] = [];
+  client.query = (...args: unknown[]) => {
+    const first = args[0];
+    seen.push(typeof first === 'string' ? first : String((first as { text?: string }).text));
+    return query(...args);
+  };
+  return { seen, reset: () => void seen.splice(0) };
+}
