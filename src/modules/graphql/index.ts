@@ -2,7 +2,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { printSchema } from 'graphql';
 import type { AppContext } from '../../core/context.ts';
-import type { AuthRuntime } from '../auth/index.ts';
+import type { AuthApi } from '../auth/index.ts';
 import { createBuilder, type Builder } from './graphql.builder.ts';
 import { graphqlRoutes } from './graphql.server.ts';
 import { defineUsersGraphql } from './users.graphql.ts';
@@ -20,7 +20,7 @@ export type GraphqlContribution = (builder: Builder) => void;
 
 /** The schema from the modules' contributions (also what `docs/schema.graphql` is printed from). */
 export function buildGraphqlSchema(
-  deps: { ctx: AppContext; auth: AuthRuntime },
+  deps: { ctx: AppContext; auth: AuthApi },
   contributions: readonly GraphqlContribution[],
 ) {
   const builder = createBuilder();
@@ -35,7 +35,7 @@ export const printGraphqlSchema = (schema: ReturnType<typeof buildGraphqlSchema>
 /** `/graphql`: the schema of every contribution, principals from the REST authenticator. */
 export function graphqlModule(deps: {
   ctx: AppContext;
-  auth: AuthRuntime;
+  auth: AuthApi;
   contributions: readonly GraphqlContribution[];
 }): FastifyPluginAsync {
   return async (app) => {
@@ -43,7 +43,7 @@ export function graphqlModule(deps: {
     await app.register(graphqlRoutes, {
       config: deps.ctx.config,
       schema,
-      authenticate: (request) => deps.auth.authenticator.authenticate(request),
+      authenticate: deps.auth.authenticate,
     });
   };
 }

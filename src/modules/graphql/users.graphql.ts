@@ -2,14 +2,14 @@ import { and, inArray, isNull } from 'drizzle-orm';
 import type { Db } from '../../core/db/database.ts';
 import { AppError } from '../../core/errors/app-error.ts';
 import { accounts } from '../../db/schema/accounts.ts';
+import { createAccount } from '../accounts/index.ts';
 import {
   canActFor,
-  createAccount,
   OAuthFailure,
   passwordGrant,
   refreshGrant,
   RegisterBody,
-  type AuthRuntime,
+  type AuthApi,
   type TokenPair,
 } from '../auth/index.ts';
 import { assertValid } from './graphql.validate.ts';
@@ -47,8 +47,16 @@ async function grant(run: () => Promise<TokenPair>): Promise<TokenPair> {
 }
 
 /** `User`, `me`, and the `register`, `login` and `refreshToken` mutations over the REST auth services. */
-export function defineUsersGraphql(builder: Builder, deps: { db: Db; auth: AuthRuntime }): void {
-  const { db, auth } = deps;
+export function defineUsersGraphql(builder: Builder, deps: { db: Db; auth: AuthApi }): void {
+  const { db } = deps;
+  const auth = deps.auth.rt;
+  // The runtime POST /v1/auth/register gives the accounts service.
+  const accountsRt = {
+    db,
+    events: auth.events,
+    hasher: deps.auth.hasher,
+    forgetAccount: deps.auth.forgetAccount,
+  };
   builder.objectType('User', {
     interfaces: ['Node'],
     isTypeOf: (value) => typeof value === 'object' && value !== null && 'email' in value,
@@ -126,7 +134,7 @@ export function defineUsersGraphql(builder: Builder, deps: { db: Db; auth: AuthR
           ...(input.name ? { name: input.name } : {}),
         };
         assertValid(RegisterBody, body, 'input');
-        await createAccount(auth, body).catch((error: unknown) => {
+        await createAccount(accountsRt, body).catch((error: unknown) => {
           throw renameFields(error);
         });
         return payload(
