@@ -89,8 +89,11 @@ export function createBuilder(): Builder {
       throw new Error('Upload is an input-only scalar.');
     },
     parseValue: (value) => {
-      if (!(value instanceof File)) throw badScalar('Upload expects a file part of a multipart request.');
-      return value;
+      // Yoga's multipart parser may give its own File implementation (whatwg-node), not Node's global one.
+      const file = value as Partial<File> | null;
+      if (typeof file?.arrayBuffer !== 'function' || typeof file.size !== 'number')
+        throw badScalar('Upload expects a file part of a multipart request.');
+      return value as File;
     },
   });
   builder.interfaceType('Node', {

@@ -21,6 +21,8 @@ export const imagesRoutes: FastifyPluginAsyncTypebox<{ images: ImagesService }> 
         .header('etag', etag)
         .header('cache-control', IMMUTABLE)
         .header('x-content-type-options', 'nosniff')
+        // Public images are meant for `<img src>` on other origins too (the default here is same-origin).
+        .header('cross-origin-resource-policy', 'cross-origin')
         .header('content-security-policy', "default-src 'none'; sandbox");
       const match = request.headers['if-none-match'];
       if (typeof match === 'string' && match.split(',').some((t) => t.trim() === etag || t.trim() === '*')) {
