@@ -24,15 +24,10 @@ export const jpegWithGps = () =>
     .toBuffer();
 
 /** A three-frame animated GIF. */
-export const animatedGif = () =>
-  sharp(
-    [0, 120, 240].map((r) => ({
-      create: { width: 16, height: 16, channels: 3 as const, background: { r, g: 0, b: 0 } },
-    })),
-    {
-      join: { animated: true },
-    },
-  )
+export const animatedGif = async () =>
+  sharp(await Promise.all([0, 120, 240].map((r) => solid(16, 16, r).png().toBuffer())), {
+    join: { animated: true },
+  })
     .gif({ delay: [100, 100, 100] })
     .toBuffer();
 
