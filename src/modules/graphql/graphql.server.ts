@@ -13,7 +13,7 @@ export const CSRF_HEADER = 'x-graphql-csrf';
 // GraphiQL's page carries its scripts and styles inline (no CDN); it may run them, nothing else.
 const GRAPHIQL_CSP =
   "default-src 'none'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; " +
-  "font-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+  "font-src 'self' data:; worker-src 'self' blob:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
 interface ServerContext {
   req: FastifyRequest;
