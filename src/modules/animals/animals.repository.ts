@@ -246,3 +246,10 @@ export async function deleteOwnedBy(db: DbOrTx, accountId: string): Promise<void
   await db.delete(animals).where(eq(animals.ownerId, accountId));
   await db.delete(zoos).where(eq(zoos.ownerId, accountId));
 }
+
+/** The account's animals and zoos for its data export (`GET /v1/accounts/{id}/export`). */
+export const exportAnimals = (db: DbOrTx, accountId: string) =>
+  db.select().from(animals).where(eq(animals.ownerId, accountId)).orderBy(asc(animals.createdAt));
+
+export const exportZoos = (db: DbOrTx, accountId: string) =>
+  db.select().from(zoos).where(eq(zoos.ownerId, accountId)).orderBy(asc(zoos.createdAt));

@@ -6,6 +6,7 @@ import type { GraphqlContribution } from '../graphql/index.ts';
 import type { ImagesService } from '../images/index.ts';
 import { defineAnimalsGraphql } from './animals.graphql.ts';
 import { animalsRoutes } from './animals.routes.ts';
+import { exportAnimals, exportZoos } from './animals.repository.ts';
 import type { AnimalsService } from './animals.service.ts';
 
 export { AnimalsService } from './animals.service.ts';
@@ -34,6 +35,10 @@ export function animalsModule(deps: {
 }): FastifyPluginAsync {
   return async (app) => {
     deps.ctx.events.on('account.deleted', (tx, event) => deps.animals.deleteAccountData(tx, event.accountId));
+    deps.ctx.exports.register('animals', async (db, accountId) => ({
+      animals: await exportAnimals(db, accountId),
+      zoos: await exportZoos(db, accountId),
+    }));
     await app.register(animalsRoutes, {
       animals: deps.animals,
       images: deps.images,

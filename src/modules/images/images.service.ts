@@ -131,6 +131,12 @@ export class ImagesService {
     };
   }
 
+  /** The account's images for its data export: metadata and URLs (the bytes are served by those URLs). */
+  async exportOf(db: DbOrTx, accountId: string) {
+    const rows = await db.select().from(images).where(eq(images.ownerId, accountId));
+    return rows.map((row) => ({ ...row, ...this.urls(row) }));
+  }
+
   urls(row: ImageRow): { url: string; thumbnailUrl: string } {
     const base = `${this.ctx.config.publicUrl}/v1/images/${row.id}`;
     return { url: base, thumbnailUrl: `${base}/thumbnail` };

@@ -19,6 +19,7 @@ export function imagesModule(deps: { ctx: AppContext; images: ImagesService }): 
     deps.ctx.worker.register<{ hashes: string[] }>(SWEEP_QUEUE, async (job) => {
       await deps.images.sweep(job.payload.hashes);
     });
+    deps.ctx.exports.register('images', (db, accountId) => deps.images.exportOf(db, accountId));
     await app.register(imagesRoutes, { images: deps.images });
   };
 }
