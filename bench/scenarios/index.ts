@@ -2,6 +2,7 @@ import { authMeApiKey, authMeBearer } from './auth-me.ts';
 import { authToken } from './auth-token.ts';
 import { dbRead } from './db-read.ts';
 import { fastifyFloor } from './fastify-floor.ts';
+import { graphqlAnimals } from './graphql-animals.ts';
 import { healthz } from './healthz.ts';
 import type { Scenario } from './scenario.ts';
 
@@ -13,6 +14,7 @@ export const SCENARIOS: readonly Scenario[] = [
   authMeApiKey,
   authToken,
   fastifyFloor,
+  graphqlAnimals,
 ];
 
 /** What `npm run bench` runs without BENCH_SCENARIOS: every scenario with a goal. */
