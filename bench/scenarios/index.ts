@@ -1,5 +1,6 @@
 import { authMeApiKey, authMeBearer } from './auth-me.ts';
 import { authToken } from './auth-token.ts';
+import { certIssue } from './cert-issue.ts';
 import { dbRead } from './db-read.ts';
 import { fastifyFloor } from './fastify-floor.ts';
 import { graphqlAnimals } from './graphql-animals.ts';
@@ -13,6 +14,7 @@ export const SCENARIOS: readonly Scenario[] = [
   authMeBearer,
   authMeApiKey,
   authToken,
+  certIssue,
   fastifyFloor,
   graphqlAnimals,
 ];

@@ -1,5 +1,6 @@
 import { and, desc, eq, gt, isNull, ne, sql } from 'drizzle-orm';
 import { preparedPerDb, type Db, type DbOrTx } from '../../core/db/database.ts';
+import { deleteBatch, type PurgeTask } from '../../core/jobs/housekeeping.ts';
 import { refreshTokens, sessions } from '../../db/schema/sessions.ts';
 
 export type SessionRow = typeof sessions.$inferSelect;
@@ -26,7 +27,9 @@ const startTokenSessionStatement = preparedPerDb((db: Db) => {
         scope: p('scope'),
         userAgent: p('userAgent'),
         ip: p('ip'),
-        expiresAt: p('expiresAt'),
+        createdAt: p('createdAt'),
+        lastUsedAt: p('createdAt'),
+        expiresAt: p('sessionExpiresAt'),
       })
       .returning({ id: sessions.id }),
   );
@@ -50,6 +53,10 @@ export async function insertTokenSession(
     scope: string;
     userAgent: string | null;
     ip: string | null;
+    createdAt: Date;
+    /** The family's absolute end (SESSION_MAX_AGE after the sign-in). */
+    sessionExpiresAt: Date;
+    /** The first refresh token's end. */
     expiresAt: Date;
     refreshId: string;
     tokenHash: string;
@@ -92,11 +99,9 @@ export async function findSessionByTokenHash(db: DbOrTx, tokenHash: string): Pro
   return (await db.select().from(sessions).where(eq(sessions.tokenHash, tokenHash)).limit(1))[0];
 }
 
-export async function touchSession(db: DbOrTx, id: string, expiresAt?: Date): Promise<void> {
-  await db
-    .update(sessions)
-    .set(expiresAt ? { lastUsedAt: new Date(), expiresAt } : { lastUsedAt: new Date() })
-    .where(eq(sessions.id, id));
+/** Records a use; the session's end (`expires_at`) never moves. */
+export async function touchSession(db: DbOrTx, id: string): Promise<void> {
+  await db.update(sessions).set({ lastUsedAt: new Date() }).where(eq(sessions.id, id));
 }
 
 /** Revokes one session; returns false when it was not there or already revoked. */
@@ -151,3 +156,35 @@ export async function listLiveSessions(db: DbOrTx, accountId: string): Promise<S
     .orderBy(desc(sessions.lastUsedAt))
     .limit(100);
 }
+
+/**
+ * Housekeeping: sessions that ended (revoked, past their absolute end, or cookie sessions idle past
+ * SESSION_IDLE_TIMEOUT) more than RETENTION_SESSIONS ago; their refresh tokens go with them (cascade).
+ */
+export function purgeEndedSessions(idleSeconds: number): PurgeTask {
+  return (database, retention, limit) =>
+    deleteBatch(
+      database,
+      'sessions',
+      'id',
+      `revoked_at < now() - make_interval(secs => $1)
+       or expires_at < now() - make_interval(secs => $1)
+       or (kind = 'cookie' and last_used_at < now() - make_interval(secs => $1 + $2))`,
+      [retention.sessions, idleSeconds],
+      limit,
+    );
+}
+
+/**
+ * Housekeeping: refresh tokens expired more than RETENTION_TOKENS ago. A used one that has not expired
+ * stays: presenting it again is how a stolen token is detected (and its family revoked).
+ */
+export const purgeExpiredRefreshTokens: PurgeTask = (database, retention, limit) =>
+  deleteBatch(
+    database,
+    'refresh_tokens',
+    'id',
+    'expires_at < now() - make_interval(secs => $1)',
+    [retention.tokens],
+    limit,
+  );
