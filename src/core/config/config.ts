@@ -93,12 +93,36 @@ export interface Config {
   readonly housekeepingIntervalSeconds: number;
   /** How long ended rows are kept (RETENTION_JOBS 7d, RETENTION_SESSIONS 30d, RETENTION_TOKENS 7d), seconds. */
   readonly retention: { readonly jobs: number; readonly sessions: number; readonly tokens: number };
+  /** Pixels (width × height × frames) an uploaded image may declare (MAX_IMAGE_PIXELS, default 25 million). */
+  readonly maxImagePixels: number;
+  /** S3-compatible blob storage instead of STORAGE_DIR, when S3_BUCKET is set. */
+  readonly s3: S3Config | undefined;
+  readonly graphql: GraphqlConfig;
 }
 
 /** `N/window`: at most `max` events per `windowSeconds`. */
 export interface Rate {
   readonly max: number;
   readonly windowSeconds: number;
+}
+
+export interface S3Config {
+  readonly endpoint: string | undefined;
+  readonly bucket: string;
+  readonly region: string;
+  readonly accessKeyId: string | undefined;
+  readonly secretAccessKey: string | undefined;
+}
+
+/** Limits checked before a GraphQL operation runs (GRAPHQL_*). */
+export interface GraphqlConfig {
+  readonly introspection: boolean;
+  readonly maxDepth: number;
+  readonly maxCost: number;
+  readonly maxAliases: number;
+  readonly maxDirectives: number;
+  readonly maxTokens: number;
+  readonly maxBatch: number;
 }
 
 export interface OidcProviderConfig {
@@ -271,12 +295,37 @@ export function loadConfig(env: Env = process.env): Config {
       // At least an hour: the per-account limit on recovery mail counts the last hour's tokens.
       tokens: read('RETENTION_TOKENS', 7 * 86_400, atLeast(3600), 'a duration of 1h or more'),
     },
+    maxImagePixels: read('MAX_IMAGE_PIXELS', 25_000_000, integerIn(1, 1_000_000_000), 'an integer'),
+    s3: readS3(env),
+    graphql: {
+      introspection: read('GRAPHQL_INTROSPECTION', nodeEnv !== 'production', onOff, 'on or off'),
+      maxDepth: read('GRAPHQL_MAX_DEPTH', 10, integerIn(1, 100), 'an integer 1..100'),
+      maxCost: read('GRAPHQL_MAX_COST', 20_000, integerIn(1, 10_000_000), 'an integer'),
+      maxAliases: read('GRAPHQL_MAX_ALIASES', 15, integerIn(0, 1000), 'an integer 0..1000'),
+      maxDirectives: read('GRAPHQL_MAX_DIRECTIVES', 20, integerIn(0, 1000), 'an integer 0..1000'),
+      maxTokens: read('GRAPHQL_MAX_TOKENS', 2000, integerIn(10, 100_000), 'an integer 10..100000'),
+      maxBatch: read('GRAPHQL_MAX_BATCH', 10, integerIn(0, 100), 'an integer 0..100'),
+    },
   };
+  if (config.s3 && config.s3.bucket === '') problems.push('S3_BUCKET must not be empty');
   if (config.cookieSessionMaxAgeSeconds > sessionMaxAgeSeconds) {
     problems.push('SESSION_COOKIE_MAX_AGE must not be longer than SESSION_MAX_AGE');
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(config);
+}
+
+function readS3(env: Env): S3Config | undefined {
+  const value = (name: string) => env[name]?.trim() || undefined;
+  const bucket = value('S3_BUCKET');
+  if (!bucket) return undefined;
+  return {
+    endpoint: value('S3_ENDPOINT'),
+    bucket,
+    region: value('S3_REGION') ?? 'us-east-1',
+    accessKeyId: value('S3_ACCESS_KEY_ID'),
+    secretAccessKey: value('S3_SECRET_ACCESS_KEY'),
+  };
 }
 
 function atLeast(min: number) {

@@ -10,3 +10,5 @@ export * from './identities.ts';
 export * from './models.ts';
 export * from './certificate-authorities.ts';
 export * from './certificates.ts';
+export * from './animals.ts';
+export * from './images.ts';
