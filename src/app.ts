@@ -25,6 +25,8 @@ import { registerRecovery } from './modules/auth/recovery/recovery.module.ts';
 import { healthRoutes } from './modules/health/health.routes.ts';
 import { identitiesModule } from './modules/identities/identities.module.ts';
 import { registerMail } from './modules/mail/mail.module.ts';
+import { auditModule } from './modules/audit/index.ts';
+import { webhooksModule } from './modules/webhooks/index.ts';
 
 registerAjvFormats();
 
@@ -103,6 +105,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(accountsRoutes);
   await app.register(accountsExportRoutes, { exports: ctx.exports });
   await app.register(identitiesModule);
+  await app.register(webhooksModule({ ctx, guard: app.auth.guard }));
+  await app.register(auditModule({ ctx, guard: app.auth.guard }));
   registerMail(app);
   await registerRecovery(app);
   if (options.extend) await options.extend(app);

@@ -6,6 +6,7 @@ import { applyMigrations, migrationStatus } from '../core/db/migrations.ts';
 import { openDatabase } from '../server.ts';
 import { printOutbox } from '../modules/mail/mail.cli.ts';
 import { ADMIN_USAGE, adminCreate } from './admin.ts';
+import { auditVerify } from './audit.ts';
 import { IMPORT_USAGE, accountsImport } from './import.ts';
 import { rotateKeys } from './keys.ts';
 import { serve } from './serve.ts';
@@ -19,6 +20,7 @@ Commands:
   accounts import FILE|- [--rejects FILE] [--batch-size N] [--dry-run]
                         import accounts from JSON lines (Python hashes kept, rehashed at sign-in)
   mail outbox [--limit N]  print mail kept in the outbox (no SMTP_URL), newest first
+  audit verify          check the audit log's hash chain; exit 1 naming the first broken row
   keys rotate           add a new token-signing key; old ones stay published until their tokens expire
   version               print the version
 `;
@@ -63,6 +65,10 @@ async function main(argv: string[]): Promise<number> {
       if (rest[0] !== 'rotate') throw new UsageError('usage: bulwark keys rotate');
       await rotateKeys(loadConfig(), (line) => console.log(line));
       return 0;
+    }
+    case 'audit': {
+      if (rest[0] !== 'verify' || rest.length > 1) throw new UsageError('usage: bulwark audit verify');
+      return auditVerify(loadConfig(), (line) => console.log(line));
     }
     case 'mail': {
       const [subcommand, ...args] = rest;

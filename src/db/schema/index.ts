@@ -7,3 +7,5 @@ export * from './signing-keys.ts';
 export * from './account-tokens.ts';
 export * from './mail.ts';
 export * from './identities.ts';
+export * from './webhooks.ts';
+export * from './audit.ts';
