@@ -8,6 +8,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/app.ts';
 import { loadConfig } from '../../src/core/config/config.ts';
 import { jobs, webhookDeliveries, webhooks } from '../../src/db/schema/index.ts';
+import { resealWebhookSecrets } from '../../src/modules/webhooks/index.ts';
 import { buildTestApp, QUICK_AUTH_ENV, type TestApp } from '../helpers/app.ts';
 import { signUp, type TestUser } from '../helpers/auth.ts';
 import { certificateData, emitIssued } from './helpers.ts';
@@ -232,6 +233,28 @@ describe('delivery', () => {
     expect(res.statusCode).toBe(202);
     expect(await t.app.ctx.worker.drain()).toBe(1);
     expect((await deliveriesOf(hook.id))[0]).toMatchObject({ status: 'succeeded', attempts: 2 });
+  });
+
+  it('a secret sealed under another master key is a failed attempt on the schedule; resealed, it is sent', async () => {
+    const hook = await createHook();
+    const db = t.db.database.db;
+    const other = randomBytes(32);
+    expect(await resealWebhookSecrets(db, t.app.ctx.masterKey, other)).toBe(1);
+    await emitIssued(t, certificateData(user.id));
+    await t.app.ctx.worker.drain();
+    expect(receiver.received).toHaveLength(0);
+    expect((await deliveriesOf(hook.id))[0]).toMatchObject({
+      status: 'pending',
+      attempts: 1,
+      lastError: 'the signing secret cannot be opened here',
+    });
+
+    await resealWebhookSecrets(db, other, t.app.ctx.masterKey);
+    await makeDue();
+    await t.app.ctx.worker.drain();
+    expect((await deliveriesOf(hook.id))[0]).toMatchObject({ status: 'succeeded', attempts: 2 });
+    const [request] = receiver.received;
+    new Webhook(hook.secret).verify(request!.body, request!.headers as Record<string, string>);
   });
 
   it('sends nothing for a webhook deleted before its delivery ran', async () => {

@@ -30,12 +30,17 @@ export function deliverHandler(deps: DeliverDeps): JobHandler<DeliverPayload> {
     const { delivery } = found;
     if (delivery.status !== 'pending') return { status: 'skipped', reason: 'not pending' };
 
-    const secret = deps.box.open(found.secretSealed).toString('utf8');
-    const result = await sendSigned(
-      found.url,
-      { id: messageId(delivery.id), body: delivery.body, secret },
-      { timeoutMs: deps.config.webhookTimeoutMs, allowPrivate: deps.config.webhookAllowPrivate },
-    );
+    const secret = openSecret(deps.box, found.secretSealed);
+    // A secret this instance cannot open (sealed under a master key it does not hold yet, during a
+    // rotation) is a failed attempt on the schedule, not a job error: the delivery keeps its next try.
+    const result: AttemptResult =
+      secret === undefined
+        ? { ok: false, status: null, durationMs: 0, error: 'the signing secret cannot be opened here' }
+        : await sendSigned(
+            found.url,
+            { id: messageId(delivery.id), body: delivery.body, secret },
+            { timeoutMs: deps.config.webhookTimeoutMs, allowPrivate: deps.config.webhookAllowPrivate },
+          );
     const attempt = delivery.attempts + 1;
     const outcome = await record(deps, delivery.id, attempt, result);
     // The URL stays out of the log: receivers often put a token in it.
@@ -45,6 +50,14 @@ export function deliverHandler(deps: DeliverDeps): JobHandler<DeliverPayload> {
     );
     return { status: outcome, attempt };
   };
+}
+
+function openSecret(box: SecretBox, sealed: string): string | undefined {
+  try {
+    return box.open(sealed).toString('utf8');
+  } catch {
+    return undefined;
+  }
 }
 
 /** The `webhook-id` of a delivery: the same on every attempt. */

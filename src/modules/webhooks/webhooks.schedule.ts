@@ -34,14 +34,14 @@ export interface DeliverPayload {
 
 /**
  * Queues attempt number `attempt` of a delivery, in the caller's transaction. Keyed by delivery and attempt,
- * so the same attempt is never queued twice; the job itself allows a few runs only for a crashed instance
- * (every HTTP outcome is recorded on the delivery, not thrown).
+ * so the same attempt is never queued twice. Every HTTP outcome is recorded on the delivery, not thrown; the
+ * job's own retries (with the queue's backoff) cover a crashed instance or a database that was away.
  */
 export async function enqueueAttempt(db: DbOrTx, deliveryId: string, attempt: number, runAt: Date) {
   const payload: DeliverPayload = { deliveryId };
   return enqueue(db, DELIVER_QUEUE, payload, {
     runAt,
-    maxAttempts: 3,
+    maxAttempts: 10,
     singletonKey: attemptKey(deliveryId, attempt),
   });
 }
