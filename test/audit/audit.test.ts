@@ -2,7 +2,7 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditLog } from '../../src/db/schema/index.ts';
-import { chainHash, GENESIS_HASH, verifyAuditChain } from '../../src/modules/audit/index.ts';
+import { chainHash, chainPending, GENESIS_HASH, verifyAuditChain } from '../../src/modules/audit/index.ts';
 import { buildTestApp, QUICK_AUTH_ENV, type TestApp } from '../helpers/app.ts';
 import { signUp, type TestUser } from '../helpers/auth.ts';
 import { certificateData } from '../webhooks/helpers.ts';
@@ -11,7 +11,8 @@ import { bypassingTrigger, recordSome } from './helpers.ts';
 let t: TestApp;
 let admin: TestUser;
 let alice: TestUser;
-const rows = () => t.db.database.db.select().from(auditLog).orderBy(auditLog.seq);
+const rows = () => t.db.database.db.select().from(auditLog).orderBy(auditLog.seq, auditLog.id);
+const chain = () => chainPending(t.db.database.db);
 const actorOf = (user: TestUser, requestId = 'req-1') => ({
   accountId: user.id,
   requestId,
@@ -19,7 +20,8 @@ const actorOf = (user: TestUser, requestId = 'req-1') => ({
 });
 
 beforeAll(async () => {
-  t = await buildTestApp(QUICK_AUTH_ENV);
+  // No background chainer: the tests chain when they choose to.
+  t = await buildTestApp({ ...QUICK_AUTH_ENV, JOB_WORKERS: 'off' });
   admin = await signUp(t, { admin: true });
   alice = await signUp(t);
 });
@@ -53,7 +55,11 @@ describe('recording', () => {
         actor: { accountId: null, requestId: null, ip: null },
       });
     });
+    // Written with the change, chained after it.
+    expect((await rows()).slice(before).every((r) => r.seq === null && r.hash === null)).toBe(true);
+    expect(await chain()).toBe(6);
     const added = (await rows()).slice(before);
+    expect(added.map((r) => r.seq)).toEqual([1, 2, 3, 4, 5, 6].map((n) => before + n));
     expect(added.map((r) => r.action)).toEqual([
       'certificate.issued',
       'certificate.deactivated',
@@ -74,9 +80,13 @@ describe('recording', () => {
     for (const [i, row] of added.entries()) {
       const prev = i === 0 ? ((await rows())[before - 1]?.hash ?? GENESIS_HASH) : added[i - 1]!.hash;
       expect(row.prevHash).toBe(prev);
-      expect(row.hash).toBe(chainHash(prev, row));
+      expect(row.hash).toBe(chainHash(prev!, { ...row, seq: row.seq! }));
     }
-    expect(await verifyAuditChain(t.db.database.db)).toMatchObject({ ok: true, rows: before + 6 });
+    expect(await verifyAuditChain(t.db.database.db)).toMatchObject({
+      ok: true,
+      rows: before + 6,
+      pending: 0,
+    });
   });
 
   it('writes nothing when the change rolls back', async () => {
@@ -105,6 +115,7 @@ describe('recording', () => {
         ),
       ),
     );
+    await chain();
     const all = await rows();
     expect(all).toHaveLength(before + 12);
     expect(all.map((r) => r.seq)).toEqual(all.map((_, i) => i + 1));
@@ -118,16 +129,37 @@ describe('append-only', () => {
     ['DELETE', sql`delete from audit_log where seq = 1`],
     ['TRUNCATE', sql`truncate audit_log`],
   ])('refuses %s in SQL', async (_op, statement) => {
+    expect((await rows())[0]!.seq).toBe(1);
     // Drizzle wraps the database error; the trigger's message is its cause.
     await expect(t.db.database.db.execute(statement)).rejects.toMatchObject({
       cause: expect.objectContaining({ message: expect.stringMatching(/append-only/) }),
     });
+  });
+
+  it('lets a new row be chained once, with nothing else changed', async () => {
+    await recordSome(t, actorOf(alice), alice.id, 1);
+    const [pending] = (await rows()).filter((r) => r.seq === null);
+    await expect(
+      t.db.database.db.execute(
+        sql`update audit_log set seq = 99999, prev_hash = 'x', hash = 'y', ip = '192.0.2.1' where id = ${pending!.id}`,
+      ),
+    ).rejects.toMatchObject({
+      cause: expect.objectContaining({ message: expect.stringMatching(/append-only/) }),
+    });
+    expect(await chain()).toBe(1);
+    await expect(
+      t.db.database.db.execute(sql`update audit_log set hash = 'y' where id = ${pending!.id}`),
+    ).rejects.toMatchObject({
+      cause: expect.objectContaining({ message: expect.stringMatching(/append-only/) }),
+    });
+    expect(await verifyAuditChain(t.db.database.db)).toMatchObject({ ok: true, pending: 0 });
   });
 });
 
 describe('tampering', () => {
   it('an edited row is named by verify; restored, the chain holds again', async () => {
     await recordSome(t, actorOf(alice), alice.id, 3);
+    await chain();
     const [, second] = await rows();
     const original = JSON.stringify(second!.details);
     await bypassingTrigger(
@@ -148,8 +180,8 @@ describe('tampering', () => {
 
   it('a recomputed hash does not help: the next row names it', async () => {
     const [, , third] = await rows();
-    const forged = { ...third!, action: 'certificate.forged' };
-    const hash = chainHash(forged.prevHash, forged);
+    const forged = { ...third!, action: 'certificate.forged', seq: third!.seq! };
+    const hash = chainHash(forged.prevHash!, forged);
     await bypassingTrigger(
       t.db.database.db,
       sql`update audit_log set action = ${forged.action}, hash = ${hash} where seq = 3`,
@@ -180,15 +212,16 @@ describe('GET /v1/audit', () => {
 
   it('lists newest first with chain fields, and filters by action, actor, target and time', async () => {
     const [certificateId] = await recordSome(t, actorOf(admin, 'req-admin'), alice.id, 1);
+    await chain();
     const all = await get('/v1/audit');
     expect(all.statusCode).toBe(200);
-    const items = all.json().items as { seq: number; hash: string; prev_hash: string }[];
+    const items = all.json().items as { id: string; seq: number; hash: string; prev_hash: string }[];
     expect(items[0]).toMatchObject({
       action: 'certificate.issued',
       actor_id: admin.id,
       request_id: 'req-admin',
     });
-    expect(items.map((i) => i.seq)).toEqual([...items.map((i) => i.seq)].sort((a, b) => b - a));
+    expect(items.map((i) => i.id)).toEqual([...items.map((i) => i.id)].sort().reverse());
     expect(items[0]!.prev_hash).toBe(items[1]!.hash);
 
     const byTarget = await get(`/v1/audit?target=certificate:${certificateId}`);

@@ -24,8 +24,8 @@ CREATE TABLE "webhooks" (
 );
 --> statement-breakpoint
 CREATE TABLE "audit_log" (
-	"seq" bigint PRIMARY KEY NOT NULL,
-	"id" uuid NOT NULL,
+	"id" uuid PRIMARY KEY NOT NULL,
+	"seq" bigint,
 	"occurred_at" timestamp (3) with time zone NOT NULL,
 	"action" text NOT NULL,
 	"actor_id" uuid,
@@ -33,9 +33,9 @@ CREATE TABLE "audit_log" (
 	"ip" text,
 	"target" text NOT NULL,
 	"details" jsonb NOT NULL,
-	"prev_hash" text NOT NULL,
-	"hash" text NOT NULL,
-	CONSTRAINT "audit_log_id_unique" UNIQUE("id")
+	"prev_hash" text,
+	"hash" text,
+	CONSTRAINT "audit_log_seq_unique" UNIQUE("seq")
 );
 --> statement-breakpoint
 ALTER TABLE "webhook_deliveries" ADD CONSTRAINT "webhook_deliveries_webhook_id_webhooks_id_fk" FOREIGN KEY ("webhook_id") REFERENCES "public"."webhooks"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
@@ -43,7 +43,8 @@ ALTER TABLE "webhooks" ADD CONSTRAINT "webhooks_account_id_accounts_id_fk" FOREI
 CREATE INDEX "webhook_deliveries_webhook_idx" ON "webhook_deliveries" USING btree ("webhook_id","id");--> statement-breakpoint
 CREATE INDEX "webhooks_account_idx" ON "webhooks" USING btree ("account_id");--> statement-breakpoint
 CREATE INDEX "webhooks_all_accounts_idx" ON "webhooks" USING btree ("id") WHERE "webhooks"."all_accounts";--> statement-breakpoint
-CREATE INDEX "audit_log_action_idx" ON "audit_log" USING btree ("action","seq");--> statement-breakpoint
-CREATE INDEX "audit_log_actor_idx" ON "audit_log" USING btree ("actor_id","seq");--> statement-breakpoint
-CREATE INDEX "audit_log_target_idx" ON "audit_log" USING btree ("target","seq");--> statement-breakpoint
+CREATE INDEX "audit_log_unchained_idx" ON "audit_log" USING btree ("id") WHERE "audit_log"."seq" is null;--> statement-breakpoint
+CREATE INDEX "audit_log_action_idx" ON "audit_log" USING btree ("action","id");--> statement-breakpoint
+CREATE INDEX "audit_log_actor_idx" ON "audit_log" USING btree ("actor_id","id");--> statement-breakpoint
+CREATE INDEX "audit_log_target_idx" ON "audit_log" USING btree ("target","id");--> statement-breakpoint
 CREATE INDEX "audit_log_occurred_idx" ON "audit_log" USING btree ("occurred_at");

@@ -1,13 +1,9 @@
-import { and, desc, eq, gte, lt, lte, sql, type SQL } from 'drizzle-orm';
+import { and, desc, eq, gte, isNull, lt, lte, sql, type SQL } from 'drizzle-orm';
 import type { DbOrTx } from '../../core/db/database.ts';
 import { newId } from '../../core/ids.ts';
 import { auditLog } from '../../db/schema/audit.ts';
-import { chainHash, GENESIS_HASH } from './audit.chain.ts';
 
 export type AuditRow = typeof auditLog.$inferSelect;
-
-// Any constant works; every instance must use the same one so that appends take turns.
-const AUDIT_LOCK_ID = 727_274_010;
 
 export interface AuditEntry {
   readonly action: string;
@@ -19,21 +15,15 @@ export interface AuditEntry {
 }
 
 /**
- * Appends one row to the chain inside the caller's transaction, so it commits or rolls back with the change
- * it records. A transaction-scoped advisory lock serializes appends until commit, so the head read here is
- * the committed head (READ COMMITTED takes a new snapshot after the lock). Under a REPEATABLE READ
- * transaction a concurrent append would reuse `seq` and fail on the primary key: an error, never a fork.
+ * Records one entry inside the caller's transaction, so it commits or rolls back with the change it
+ * records. A plain insert, taking no lock: the chainer links committed rows into the chain afterwards, so
+ * concurrent changes (thousands of issuances a second) never queue behind one another here.
+ * @example await appendAudit(tx, { action: 'ca.init', target: 'ca:root', actorId: null, requestId: null, ip: null, details: {} })
  */
-export async function append(tx: DbOrTx, entry: AuditEntry): Promise<AuditRow> {
-  await tx.execute(sql`select pg_advisory_xact_lock(${AUDIT_LOCK_ID})`);
-  const [head] = await tx
-    .select({ seq: auditLog.seq, hash: auditLog.hash })
-    .from(auditLog)
-    .orderBy(desc(auditLog.seq))
-    .limit(1);
-  const content = {
-    seq: (head?.seq ?? 0) + 1,
-    id: newId(),
+export async function append(tx: DbOrTx, entry: AuditEntry): Promise<{ id: string }> {
+  const id = newId();
+  await tx.insert(auditLog).values({
+    id,
     occurredAt: new Date(),
     action: entry.action,
     actorId: entry.actorId,
@@ -42,14 +32,52 @@ export async function append(tx: DbOrTx, entry: AuditEntry): Promise<AuditRow> {
     target: entry.target,
     // As jsonb will give it back: no undefined members, no non-JSON values.
     details: JSON.parse(JSON.stringify(entry.details)) as Record<string, unknown>,
-  };
-  const prevHash = head?.hash ?? GENESIS_HASH;
-  const row = { ...content, prevHash, hash: chainHash(prevHash, content) };
-  await tx.insert(auditLog).values(row);
-  return row;
+  });
+  return { id };
 }
 
-/** Rows in chain order from `afterSeq` (exclusive), for verification in batches. */
+/** The last chained row. */
+export async function head(db: DbOrTx): Promise<{ seq: number; hash: string } | undefined> {
+  const rows = await db
+    .select({ seq: auditLog.seq, hash: auditLog.hash })
+    .from(auditLog)
+    .where(sql`${auditLog.seq} is not null`)
+    .orderBy(desc(auditLog.seq))
+    .limit(1);
+  const row = rows[0];
+  return row?.seq != null && row.hash != null ? { seq: row.seq, hash: row.hash } : undefined;
+}
+
+/** Committed rows not chained yet, oldest first. */
+export async function unchained(db: DbOrTx, limit: number): Promise<AuditRow[]> {
+  return db.select().from(auditLog).where(isNull(auditLog.seq)).orderBy(auditLog.id).limit(limit);
+}
+
+export async function countUnchained(db: DbOrTx): Promise<number> {
+  const [row] = await db
+    .select({ n: sql<number>`count(*)::int` })
+    .from(auditLog)
+    .where(isNull(auditLog.seq));
+  return row?.n ?? 0;
+}
+
+/** Chains a batch in one statement (the trigger allows exactly this one-time update). */
+export async function setChain(
+  db: DbOrTx,
+  links: readonly { id: string; seq: number; prevHash: string; hash: string }[],
+): Promise<void> {
+  if (links.length === 0) return;
+  const values = sql.join(
+    links.map((l) => sql`(${l.id}::uuid, ${l.seq}::bigint, ${l.prevHash}, ${l.hash})`),
+    sql`, `,
+  );
+  await db.execute(sql`
+    update audit_log a set seq = v.seq, prev_hash = v.prev_hash, hash = v.hash
+    from (values ${values}) as v(id, seq, prev_hash, hash)
+    where a.id = v.id and a.seq is null`);
+}
+
+/** Chained rows in chain order after `afterSeq`, for verification in batches. */
 export async function batchAfter(db: DbOrTx, afterSeq: number, limit: number): Promise<AuditRow[]> {
   return db
     .select()
@@ -65,12 +93,12 @@ export interface AuditFilter {
   readonly target?: string;
   readonly since?: Date;
   readonly until?: Date;
-  /** Only rows before this position (the cursor). */
-  readonly beforeSeq?: number;
+  /** Only rows before this id (the cursor). */
+  readonly before?: string;
   readonly limit: number;
 }
 
-/** Newest first. */
+/** Newest first (ids are time-ordered), chained or not yet. */
 export async function list(db: DbOrTx, filter: AuditFilter): Promise<AuditRow[]> {
   const conditions: (SQL | undefined)[] = [
     filter.action === undefined ? undefined : eq(auditLog.action, filter.action),
@@ -78,12 +106,12 @@ export async function list(db: DbOrTx, filter: AuditFilter): Promise<AuditRow[]>
     filter.target === undefined ? undefined : eq(auditLog.target, filter.target),
     filter.since === undefined ? undefined : gte(auditLog.occurredAt, filter.since),
     filter.until === undefined ? undefined : lte(auditLog.occurredAt, filter.until),
-    filter.beforeSeq === undefined ? undefined : lt(auditLog.seq, filter.beforeSeq),
+    filter.before === undefined ? undefined : lt(auditLog.id, filter.before),
   ];
   return db
     .select()
     .from(auditLog)
     .where(and(...conditions))
-    .orderBy(desc(auditLog.seq))
+    .orderBy(desc(auditLog.id))
     .limit(filter.limit);
 }

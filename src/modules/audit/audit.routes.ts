@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Db } from '../../core/db/database.ts';
-import { AppError } from '../../core/errors/app-error.ts';
+import { decodeCursor, pageOf } from '../../core/http/cursor.ts';
 import { problemResponses } from '../../core/http/schemas.ts';
 import { SECURED, type Guard } from '../auth/index.ts';
 import { list, type AuditRow } from './audit.repository.ts';
@@ -30,27 +30,14 @@ export function auditRoutes(deps: { db: Db; guard: Guard }): FastifyPluginAsyncT
           target,
           since: since === undefined ? undefined : new Date(since),
           until: until === undefined ? undefined : new Date(until),
-          beforeSeq: decodeSeqCursor(cursor),
+          before: decodeCursor(cursor),
           limit: limit + 1,
         });
-        const page = rows.slice(0, limit);
-        const last = page.at(-1);
-        return {
-          items: page.map(toAuditView),
-          next_cursor: rows.length > limit && last ? encodeSeqCursor(last.seq) : null,
-        };
+        const { page, next } = pageOf(rows, limit);
+        return { items: page.map(toAuditView), next_cursor: next };
       },
     );
   };
-}
-
-const encodeSeqCursor = (seq: number) => Buffer.from(`audit:${seq}`).toString('base64url');
-
-function decodeSeqCursor(cursor: string | undefined): number | undefined {
-  if (cursor === undefined) return undefined;
-  const match = /^audit:([1-9]\d{0,15})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
-  if (!match) throw new AppError('BAD_REQUEST', 'The cursor is not valid; start again without it.');
-  return Number(match[1]);
 }
 
 function toAuditView(row: AuditRow) {

@@ -4,7 +4,10 @@ import { PageQuery, SafeString } from '../../core/http/schemas.ts';
 export const AuditEntry = Type.Object(
   {
     id: Type.String({ format: 'uuid' }),
-    seq: Type.Integer({ description: 'Position in the chain: 1, 2, 3, … without gaps' }),
+    seq: Type.Union([Type.Integer(), Type.Null()], {
+      description:
+        'Position in the chain: 1, 2, 3, … without gaps; null until chained (within about a second)',
+    }),
     occurred_at: Type.String({ format: 'date-time' }),
     action: Type.String({ examples: ['certificate.revoked', 'ca.init'] }),
     actor_id: Type.Union([Type.String({ format: 'uuid' }), Type.Null()], { description: 'null: the system' }),
@@ -12,8 +15,12 @@ export const AuditEntry = Type.Object(
     ip: Type.Union([Type.String(), Type.Null()]),
     target: Type.String({ examples: ['certificate:0190…'] }),
     details: Type.Record(Type.String(), Type.Unknown()),
-    prev_hash: Type.String({ description: 'The previous row’s hash (64 zeros for the first)' }),
-    hash: Type.String({ description: 'SHA-256 (hex) of prev_hash + this row’s canonical JSON (RFC 8785)' }),
+    prev_hash: Type.Union([Type.String(), Type.Null()], {
+      description: 'The previous row’s hash (64 zeros for the first); null until chained',
+    }),
+    hash: Type.Union([Type.String(), Type.Null()], {
+      description: 'SHA-256 (hex) of prev_hash + this row’s canonical JSON (RFC 8785); null until chained',
+    }),
   },
   { $id: 'AuditEntry' },
 );

@@ -1,9 +1,17 @@
 import type { DbOrTx } from '../../core/db/database.ts';
 import { chainHash, GENESIS_HASH } from './audit.chain.ts';
-import { batchAfter } from './audit.repository.ts';
+import { batchAfter, countUnchained } from './audit.repository.ts';
 
 export type ChainReport =
-  | { readonly ok: true; readonly rows: number; readonly headSeq: number; readonly headHash: string }
+  | {
+      readonly ok: true;
+      /** Chained rows, all checked. */
+      readonly rows: number;
+      readonly headSeq: number;
+      readonly headHash: string;
+      /** Rows committed but not chained yet (the chainer runs about every second). */
+      readonly pending: number;
+    }
   | {
       readonly ok: false;
       /** Rows that checked out before the break. */
@@ -26,18 +34,27 @@ export async function verifyAuditChain(db: DbOrTx): Promise<ChainReport> {
   for (;;) {
     const rows = await batchAfter(db, prevSeq, BATCH);
     for (const row of rows) {
+      const seq = row.seq ?? 0;
       const broken = (reason: string): ChainReport => ({
         ok: false,
         rows: prevSeq,
-        broken: { seq: row.seq, id: row.id, reason },
+        broken: { seq, id: row.id, reason },
       });
-      if (row.seq !== prevSeq + 1)
-        return broken(`row ${prevSeq + 1} is missing (the next row is ${row.seq})`);
+      if (seq !== prevSeq + 1) return broken(`row ${prevSeq + 1} is missing (the next row is ${seq})`);
       if (row.prevHash !== prevHash) return broken('prev_hash is not the previous row’s hash');
-      if (chainHash(prevHash, row) !== row.hash) return broken('the content does not match its hash');
+      if (row.hash !== chainHash(prevHash, { ...row, seq }))
+        return broken('the content does not match its hash');
       prevHash = row.hash;
-      prevSeq = row.seq;
+      prevSeq = seq;
     }
-    if (rows.length < BATCH) return { ok: true, rows: prevSeq, headSeq: prevSeq, headHash: prevHash };
+    if (rows.length < BATCH) {
+      return {
+        ok: true,
+        rows: prevSeq,
+        headSeq: prevSeq,
+        headHash: prevHash,
+        pending: await countUnchained(db),
+      };
+    }
   }
 }
