@@ -249,7 +249,8 @@ describe('delivery', () => {
       lastError: 'the signing secret cannot be opened here',
     });
 
-    await resealWebhookSecrets(db, other, t.app.ctx.masterKey);
+    expect(await resealWebhookSecrets(db, other, t.app.ctx.masterKey)).toBe(1);
+    expect(await resealWebhookSecrets(db, other, t.app.ctx.masterKey)).toBe(0); // idempotent
     await makeDue();
     await t.app.ctx.worker.drain();
     expect((await deliveriesOf(hook.id))[0]).toMatchObject({ status: 'succeeded', attempts: 2 });
