@@ -136,6 +136,22 @@ describe('POST /v1/webhooks', () => {
     ).toBe(201);
   });
 
+  it('caps an account at 25 webhooks (409), writing nothing more', async () => {
+    await t.db.database.db.insert(webhooks).values(
+      Array.from({ length: 25 }, () => ({
+        id: newId(),
+        accountId: bob.id,
+        url: RECEIVER,
+        events: ['certificate.issued'],
+        secretSealed: 'v1:x:y:z',
+      })),
+    );
+    const res = await create(bob, { url: RECEIVER, events: ['certificate.issued'] });
+    expect(res.statusCode).toBe(409);
+    expect(await t.db.database.db.select().from(webhooks)).toHaveLength(25);
+    expect((await create(alice, { url: RECEIVER, events: ['certificate.issued'] })).statusCode).toBe(201);
+  });
+
   it('needs a credential', async () => {
     const res = await t.app.inject({
       method: 'POST',
