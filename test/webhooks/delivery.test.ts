@@ -258,6 +258,18 @@ describe('delivery', () => {
     new Webhook(hook.secret).verify(request!.body, request!.headers as Record<string, string>);
   });
 
+  it('housekeeping purges finished deliveries past RETENTION_JOBS, and keeps pending ones', async () => {
+    const hook = await createHook();
+    receiver.respondWith(204, 500);
+    await emitIssued(t, certificateData(user.id));
+    await emitIssued(t, certificateData(user.id));
+    await t.app.ctx.worker.drain();
+    const longAgo = new Date(Date.now() - 8 * 86_400_000);
+    await t.db.database.db.update(webhookDeliveries).set({ lastAttemptAt: longAgo });
+    expect((await t.app.ctx.housekeeping.runOnce()).webhook_deliveries).toBe(1);
+    expect(await deliveriesOf(hook.id)).toEqual([expect.objectContaining({ status: 'pending' })]);
+  });
+
   it('sends nothing for a webhook deleted before its delivery ran', async () => {
     const hook = await createHook();
     await emitIssued(t, certificateData(user.id));

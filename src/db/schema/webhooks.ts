@@ -52,5 +52,11 @@ export const webhookDeliveries = pgTable(
     lastAttemptAt: timestamp('last_attempt_at', { withTimezone: true, precision: 3 }),
     createdAt: timestamp('created_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
   },
-  (t) => [index('webhook_deliveries_webhook_idx').on(t.webhookId, t.id)],
+  (t) => [
+    index('webhook_deliveries_webhook_idx').on(t.webhookId, t.id),
+    // For the housekeeping purge of finished deliveries.
+    index('webhook_deliveries_finished_idx')
+      .on(t.lastAttemptAt)
+      .where(sql`${t.status} in ('succeeded', 'failed')`),
+  ],
 );

@@ -1,6 +1,7 @@
 // The webhooks module's public surface: other modules and the composition root import only from here.
 import type { FastifyPluginAsync } from 'fastify';
 import type { AppContext } from '../../core/context.ts';
+import { deleteBatch, type PurgeTask } from '../../core/jobs/housekeeping.ts';
 import type { Guard } from '../auth/index.ts';
 import * as repo from './webhooks.repository.ts';
 import { registerWebhookEvents } from './webhooks.events.ts';
@@ -42,6 +43,18 @@ export function webhooksModule(deps: {
         created_at: w.createdAt.toISOString(),
       })),
     );
+    ctx.housekeeping.register('webhook_deliveries', purgeFinishedDeliveries);
     await app.register(webhooksRoutes({ db, box, allowPrivate: ctx.config.webhookAllowPrivate, guard }));
   };
 }
+
+/** Deliveries that succeeded or failed more than RETENTION_JOBS ago: their log lives as long as the jobs'. */
+const purgeFinishedDeliveries: PurgeTask = (database, retention, limit) =>
+  deleteBatch(
+    database,
+    'webhook_deliveries',
+    'id',
+    `status in ('succeeded', 'failed') and last_attempt_at < now() - make_interval(secs => $1)`,
+    [retention.jobs],
+    limit,
+  );
