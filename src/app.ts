@@ -22,6 +22,7 @@ import { accountsModule } from './modules/accounts/index.ts';
 import { auditModule } from './modules/audit/index.ts';
 import { apiKeysModule } from './modules/api-keys/index.ts';
 import { authModule, createAuth, type AuthApi } from './modules/auth/index.ts';
+import { certificatesModule } from './modules/certificates/index.ts';
 import { healthModule } from './modules/health/index.ts';
 import { identitiesModule } from './modules/identities/index.ts';
 import { mailModule } from './modules/mail/index.ts';
@@ -121,7 +122,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(apiKeysModule({ ctx, guard, forgetApiKey: auth.forgetApiKey }));
   await app.register(identitiesModule({ ctx, auth }));
   await app.register(mailModule({ ctx }));
-  await app.register(webhooksModule({ ctx, guard }));
+  await app.register(certificatesModule({ ctx, guard }));
+  await app.register(webhooksModule({ ctx, guard, previousMasterKey: config.masterKeyPrevious }));
   await app.register(auditModule({ ctx, guard }));
   if (options.extend) await options.extend(app);
 

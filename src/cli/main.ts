@@ -9,6 +9,7 @@ import { ADMIN_USAGE, adminCreate } from './admin.ts';
 import { auditVerify } from './audit.ts';
 import { IMPORT_USAGE, accountsImport } from './import.ts';
 import { rotateKeys } from './keys.ts';
+import { caCommand, rotateMaster } from './ca.ts';
 import { serve } from './serve.ts';
 
 const USAGE = `Usage: bulwark <command> [options]
@@ -22,6 +23,10 @@ Commands:
   mail outbox [--limit N]  print mail kept in the outbox (no SMTP_URL), newest first
   audit verify          check the audit log's hash chain; exit 1 naming the first broken row
   keys rotate           add a new token-signing key; old ones stay published until their tokens expire
+  keys rotate-master    rewrap the CA data keys under MASTER_KEY (old key in MASTER_KEY_PREVIOUS)
+  ca init [--force]     create the root and issuing CA (done at first start unless CA_AUTO_INIT=off)
+  ca import --root F --cert F --key F [--root-key F] [--passphrase-file F]
+                        take an existing root and intermediate (PEM; encrypted PKCS#8 keys accepted)
   version               print the version
 `;
 
@@ -61,8 +66,11 @@ async function main(argv: string[]): Promise<number> {
       if (sub !== 'create') throw new UsageError(ADMIN_USAGE);
       return adminCreate(args, { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr });
     }
+    case 'ca':
+      return caCommand(rest, (line) => console.log(line));
     case 'keys': {
-      if (rest[0] !== 'rotate') throw new UsageError('usage: bulwark keys rotate');
+      if (rest[0] === 'rotate-master') return rotateMaster((line) => console.log(line));
+      if (rest[0] !== 'rotate') throw new UsageError('usage: bulwark keys rotate|rotate-master');
       await rotateKeys(loadConfig(), (line) => console.log(line));
       return 0;
     }
