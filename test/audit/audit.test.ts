@@ -21,7 +21,8 @@ const actorOf = (user: TestUser, requestId = 'req-1') => ({
 
 beforeAll(async () => {
   // No background chainer: the tests chain when they choose to.
-  t = await buildTestApp({ ...QUICK_AUTH_ENV, JOB_WORKERS: 'off' });
+  // No CA created at boot either: the rows here are the tests' own.
+  t = await buildTestApp({ ...QUICK_AUTH_ENV, JOB_WORKERS: 'off', CA_AUTO_INIT: 'off' });
   admin = await signUp(t, { admin: true });
   alice = await signUp(t);
 });

@@ -7,7 +7,7 @@ import { certificateData, SYSTEM } from '../webhooks/helpers.ts';
 
 let t: TestApp;
 beforeAll(async () => {
-  t = await buildTestApp(); // JOB_WORKERS on (the default): the chainer runs
+  t = await buildTestApp({ CA_AUTO_INIT: 'off' }); // JOB_WORKERS on (the default): the chainer runs
 });
 afterAll(() => t?.close());
 

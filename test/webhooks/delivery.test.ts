@@ -329,7 +329,7 @@ describe('restart', () => {
 
       const second = await boot();
       await database.database.db.update(jobs).set({ runAt: new Date(Date.now() - 1000) });
-      expect(await second.ctx.worker.drain()).toBe(1);
+      await second.ctx.worker.drain(); // the delivery (and whatever else the CA queued at boot)
       await second.close();
 
       expect(receiver.received).toHaveLength(2);
