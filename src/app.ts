@@ -26,6 +26,7 @@ import { certificatesModule } from './modules/certificates/index.ts';
 import { healthModule } from './modules/health/index.ts';
 import { identitiesModule } from './modules/identities/index.ts';
 import { mailModule } from './modules/mail/index.ts';
+import { modelsModule } from './modules/models/index.ts';
 import { webhooksModule } from './modules/webhooks/index.ts';
 
 registerAjvFormats();
@@ -122,6 +123,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(apiKeysModule({ ctx, guard, forgetApiKey: auth.forgetApiKey }));
   await app.register(identitiesModule({ ctx, auth }));
   await app.register(mailModule({ ctx }));
+  await app.register(modelsModule({ ctx, guard }));
   await app.register(certificatesModule({ ctx, guard }));
   await app.register(webhooksModule({ ctx, guard, previousMasterKey: config.masterKeyPrevious }));
   await app.register(auditModule({ ctx, guard }));

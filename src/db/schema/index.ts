@@ -7,6 +7,7 @@ export * from './signing-keys.ts';
 export * from './account-tokens.ts';
 export * from './mail.ts';
 export * from './identities.ts';
+export * from './models.ts';
 export * from './certificate-authorities.ts';
 export * from './certificates.ts';
 export * from './webhooks.ts';
