@@ -3,6 +3,7 @@ import fp from 'fastify-plugin';
 import FindMyWay from 'find-my-way';
 import { AppError, type ErrorCode, type FieldError } from '../errors/app-error.ts';
 import { PROBLEM_CONTENT_TYPE, toProblem } from '../errors/problem.ts';
+import { drainAndClose } from './drain.ts';
 
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
 
@@ -100,6 +101,10 @@ export const errorsPlugin = fp(async (app: FastifyInstance) => {
     const appError = toAppError(error);
     if (appError.code === 'INTERNAL') request.log.error({ err: error }, 'unhandled error');
     else if (reply.statusCode < 500) request.log.debug({ err: error }, 'request failed');
+    // A refused body (over the limit, or a parser error mid-body) was not read to its end: answer, then
+    // read and discard the rest before closing, so the client sees the answer rather than a reset.
+    if (appError.code === 'PAYLOAD_TOO_LARGE' || reply.getHeader('connection') === 'close')
+      drainAndClose(request, reply);
     return sendProblem(request, reply, appError);
   });
 
