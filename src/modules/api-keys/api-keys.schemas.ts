@@ -1,15 +1,16 @@
 import { Type } from 'typebox';
+import { SafeString } from '../../core/http/schemas.ts';
 import { SCOPES } from '../auth/scopes.ts';
 
 const ScopeName = Type.Union(SCOPES.map((s) => Type.Literal(s)));
 
 export const CreateApiKeyBody = Type.Object(
   {
-    name: Type.String({ minLength: 1, maxLength: 100 }),
+    name: SafeString({ minLength: 1, maxLength: 100 }),
     scopes: Type.Optional(
       Type.Array(ScopeName, { maxItems: SCOPES.length, description: 'Default: all the owner holds' }),
     ),
-    expires_at: Type.Optional(Type.String({ format: 'date-time' })),
+    expires_at: Type.Optional(Type.String({ format: 'date-time', maxLength: 64 })),
   },
   { $id: 'CreateApiKeyRequest', additionalProperties: false },
 );
@@ -39,6 +40,6 @@ export const ApiKeyList = Type.Object(
 
 export const ApiKeyListQuery = Type.Object({
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
-  cursor: Type.Optional(Type.String({ maxLength: 64 })),
+  cursor: Type.Optional(SafeString({ maxLength: 64 })),
   all: Type.Optional(Type.Boolean({ description: 'Admins: every account’s keys' })),
 });
