@@ -28,6 +28,8 @@ export interface DomainEvents {
   /** `email` is the address the account had, so modules can erase what they keyed by it. */
   'account.deleted': { accountId: string; email: string | null };
   'account.password_changed': { accountId: string; email: string };
+  /** An admin deactivated the account: its sessions end in the same transaction. */
+  'account.deactivated': { accountId: string };
   /** An OpenID Connect identity was linked to the account. */
   'account.linked': { accountId: string; provider: string; actor: Actor };
   'certificate.issued': { certificate: CertificateEventData; actor: Actor };

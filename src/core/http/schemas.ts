@@ -1,4 +1,5 @@
 import { Type, type Static } from 'typebox';
+import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from '../passwords/password-policy.ts';
 
 /** RFC 9457 problem details; every error response of every route uses it. */
 export const ProblemSchema = Type.Object(
@@ -74,13 +75,13 @@ export const SecretString = (options: StringOptions & { maxLength: number }) =>
   Type.String({ ...options, pattern: NO_NUL });
 
 /**
- * A new password: the policy's length in code points (8 to 128, see the auth module's password policy, which
- * also refuses common passwords) in the schema, so a 422 names it with the other invalid fields.
+ * A new password: the policy's length (code points) in the schema, so a 422 names it with the other invalid
+ * fields; the rest of the policy (common passwords) is checked in code.
  */
 export const NewPassword = SecretString({
-  minLength: 8,
-  maxLength: 128,
-  description: '8 to 128 characters, not a common password',
+  minLength: MIN_PASSWORD_LENGTH,
+  maxLength: MAX_PASSWORD_LENGTH,
+  description: `${MIN_PASSWORD_LENGTH} to ${MAX_PASSWORD_LENGTH} characters, not a common password`,
 });
 
 /** `?limit=&cursor=` of every list route. */

@@ -3,11 +3,22 @@ import { isUniqueViolation } from '../../core/db/errors.ts';
 import { conflict, forbidden, notFound, validationFailed } from '../../core/errors/app-error.ts';
 import { newId } from '../../core/ids.ts';
 import { ROLES, type Role } from '../../db/schema/accounts.ts';
-import * as apiKeys from '../api-keys/api-keys.repository.ts';
-import { assertPasswordPolicy, revokeAllSessions, type AuthRuntime } from '../auth/auth.service.ts';
-import { actsAsAdmin, canActFor, type Principal } from '../auth/principal.ts';
+import type { Db } from '../../core/db/database.ts';
+import type { DomainEventHooks } from '../../core/events.ts';
+import type { PasswordHasher } from '../../core/passwords/password-hasher.ts';
+import { assertPasswordPolicy } from '../../core/passwords/password-policy.ts';
+import { actsAsAdmin, canActFor, type Principal } from '../../core/principal.ts';
 import * as repo from './accounts.repository.ts';
 import type { CreateAccountBody, UpdateAccountBody } from './accounts.schemas.ts';
+
+/** What the account services need, passed in by the composition root. */
+export interface AccountsRuntime {
+  readonly db: Db;
+  readonly events: DomainEventHooks;
+  readonly hasher: Pick<PasswordHasher, 'hash'>;
+  /** Drops cached credential state after a committed change (the auth module's `forgetAccount`). */
+  readonly forgetAccount: (accountId: string) => void;
+}
 
 export type CreateAccountInput = Static<typeof CreateAccountBody>;
 export type UpdateAccountInput = Static<typeof UpdateAccountBody>;
@@ -33,7 +44,10 @@ const isActiveAdmin = (a: { isActive: boolean; roles: readonly Role[] }) =>
   a.isActive && a.roles.includes('admin');
 
 /** Creates an account for an admin: the password policy applies, and a taken email is 409. */
-export async function createAccount(rt: AuthRuntime, input: CreateAccountInput): Promise<repo.AccountRow> {
+export async function createAccount(
+  rt: AccountsRuntime,
+  input: CreateAccountInput,
+): Promise<repo.AccountRow> {
   assertPasswordPolicy(input.password);
   assertBirthDate(input.date_of_birth);
   const passwordHash = await rt.hasher.hash(input.password);
@@ -68,7 +82,7 @@ export async function createAccount(rt: AuthRuntime, input: CreateAccountInput):
 
 /** The account, for itself or an admin; anyone else's is 404 so its existence is not revealed. */
 export async function getAccount(
-  rt: AuthRuntime,
+  rt: AccountsRuntime,
   principal: Principal,
   id: string,
 ): Promise<repo.AccountRow> {
@@ -114,7 +128,7 @@ function planUpdate(current: repo.AccountRow, input: UpdateAccountInput) {
  * changes refuse the access tokens issued before; deactivation also ends every session.
  */
 export async function updateAccount(
-  rt: AuthRuntime,
+  rt: AccountsRuntime,
   principal: Principal,
   id: string,
   input: UpdateAccountInput,
@@ -134,7 +148,7 @@ export async function updateAccount(
         throw forbidden('Only an admin may change roles or is_active.');
       if (plan.losesAdmin) assertAnotherAdmin(admins, id);
       const row = Object.keys(plan.values).length > 0 ? await repo.update(tx, id, plan.values) : current;
-      if (plan.deactivates) await revokeAllSessions(tx, id, 'account_deactivated');
+      if (plan.deactivates) await rt.events.emit(tx, 'account.deactivated', { accountId: id });
       return { row: row!, revokesTokens: plan.revokesTokens };
     });
   } catch (error) {
@@ -142,7 +156,7 @@ export async function updateAccount(
     throw error;
   }
   // After the commit (deactivation implies revokesTokens), never inside the transaction.
-  if (result.revokesTokens) rt.authenticator.forgetAccount(id);
+  if (result.revokesTokens) rt.forgetAccount(id);
   return result.row;
 }
 
@@ -151,20 +165,18 @@ function assertAnotherAdmin(lockedAdminIds: readonly string[], id: string): void
 }
 
 /**
- * Deletes an account in one transaction: ends its sessions, revokes its API keys, erases its personal data
- * (leaving a tombstone) and emits `account.deleted` for the modules holding more of its data.
+ * Deletes an account in one transaction: erases its personal data (leaving a tombstone) and emits
+ * `account.deleted`, on which every module erases what it holds (sessions, API keys, links, mail, …).
  */
-export async function deleteAccount(rt: AuthRuntime, principal: Principal, id: string): Promise<void> {
+export async function deleteAccount(rt: AccountsRuntime, principal: Principal, id: string): Promise<void> {
   if (!canActFor(principal, id)) throw notFound('account');
   await rt.db.transaction(async (tx) => {
     const admins = await repo.lockActiveAdminIds(tx);
     const current = await repo.findByIdForUpdate(tx, id);
     if (!current) throw notFound('account');
     if (admins.includes(id)) assertAnotherAdmin(admins, id);
-    await revokeAllSessions(tx, id, 'account_deleted');
-    await apiKeys.revokeAllOf(tx, id);
     await repo.erase(tx, id);
     await rt.events.emit(tx, 'account.deleted', { accountId: id, email: current.email });
   });
-  rt.authenticator.forgetAccount(id);
+  rt.forgetAccount(id);
 }

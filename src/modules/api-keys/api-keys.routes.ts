@@ -2,17 +2,24 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { AppError } from '../../core/errors/app-error.ts';
 import { decodeCursor, pageOf } from '../../core/http/cursor.ts';
-import { problemResponses } from '../../core/http/schemas.ts';
-import { principalOf, SECURED } from '../auth/auth.guard.ts';
-import { IdParam } from '../auth/auth.schemas.ts';
-import { actsAsAdmin } from '../auth/principal.ts';
+import type { Db } from '../../core/db/database.ts';
+import { IdParam, problemResponses } from '../../core/http/schemas.ts';
+import { actsAsAdmin, principalOf, SECURED, type Guard } from '../../core/principal.ts';
 import * as repo from './api-keys.repository.ts';
 import { ApiKey, ApiKeyList, ApiKeyListQuery, CreateApiKeyBody, CreatedApiKey } from './api-keys.schemas.ts';
 import { createApiKey, revokeApiKey, toApiKeyView } from './api-keys.service.ts';
 
 /** `/v1/api-keys`: create (secret shown once), list without secrets, revoke. */
-export const apiKeysRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { guard, rt } = app.auth;
+export interface ApiKeysRuntime {
+  readonly db: Db;
+  /** The auth module's `forgetApiKey`: a revoked key stops working at once on every instance. */
+  readonly forgetApiKey: (keyId: string) => void;
+}
+
+export const apiKeysRoutes: FastifyPluginAsyncTypebox<{ rt: ApiKeysRuntime; guard: Guard }> = async (
+  app,
+  { rt, guard },
+) => {
   for (const schema of [ApiKey, CreatedApiKey, ApiKeyList, CreateApiKeyBody]) app.addSchema(schema);
   const tags = ['api-keys'];
 
@@ -74,7 +81,7 @@ export const apiKeysRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request, reply) => {
       const revoked = await revokeApiKey(rt.db, principalOf(request), request.params.id);
-      rt.authenticator.forgetApiKey(revoked.id);
+      rt.forgetApiKey(revoked.id);
       return reply.code(204).send(null);
     },
   );

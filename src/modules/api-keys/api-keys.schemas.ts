@@ -1,6 +1,6 @@
 import { Type } from 'typebox';
 import { SafeString } from '../../core/http/schemas.ts';
-import { SCOPES } from '../auth/scopes.ts';
+import { SCOPES } from '../../core/scopes.ts';
 
 const ScopeName = Type.Union(SCOPES.map((s) => Type.Literal(s)));
 

@@ -1,6 +1,10 @@
+import { asc, eq } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
+import type { AppContext } from '../../../core/context.ts';
+import { accountTokens } from '../../../db/schema/account-tokens.ts';
+import type { AuthRuntime } from '../auth.service.ts';
+import type { createGuard } from '../auth.guard.ts';
 import { createMemoryCounters, createRedisCounters } from '../../../core/rate-limit/counters.ts';
-import type {} from '../auth.module.ts';
 import { FixedWindowLimit } from '../../../core/rate-limit/fixed-window.ts';
 import { AddressLimit } from './address-limit.ts';
 import { deleteForAccount } from './account-tokens.repository.ts';
@@ -14,12 +18,16 @@ export const ADDRESS_LIMIT = { max: 10, windowSeconds: 15 * 60 };
 /**
  * Email verification and password recovery: mails the verification link in the registration's
  * transaction, erases tokens with a deleted account, registers the jobs that answer anonymous requests
- * for mail, and the routes. Call after the auth module and before the app is ready.
- * @example await registerRecovery(app) // in buildApp's modules section, after registerMail(app)
+ * for mail, the routes, and the `email_tokens` section of the account export. Part of the auth module.
+ * @example await registerRecovery(app, ctx, rt, guard) // in authModule's plugin
  */
-export async function registerRecovery(app: FastifyInstance): Promise<void> {
-  const { events, worker, redis, config } = app.ctx;
-  const { rt } = app.auth;
+export async function registerRecovery(
+  app: FastifyInstance,
+  ctx: AppContext,
+  rt: AuthRuntime,
+  guard: ReturnType<typeof createGuard>,
+): Promise<void> {
+  const { events, worker, redis, config, exports } = ctx;
   events.on('account.registered', (tx, event) =>
     sendVerificationMail(tx, rt, { id: event.accountId, email: event.email, name: event.name }),
   );
@@ -31,5 +39,20 @@ export async function registerRecovery(app: FastifyInstance): Promise<void> {
   registerRecoveryJobs(worker, rt);
   const counters = redis ? createRedisCounters(redis) : createMemoryCounters();
   const limit = new AddressLimit(new FixedWindowLimit(counters, ADDRESS_LIMIT, config.rateLimit));
-  await app.register(recoveryRoutes, { limit });
+  // Verification and reset links sent: when, to where, whether used (the tokens are stored hashed only).
+  exports.register('email_tokens', (db, id) =>
+    db
+      .select({
+        id: accountTokens.id,
+        purpose: accountTokens.purpose,
+        email: accountTokens.email,
+        created_at: accountTokens.createdAt,
+        expires_at: accountTokens.expiresAt,
+        used_at: accountTokens.usedAt,
+      })
+      .from(accountTokens)
+      .where(eq(accountTokens.accountId, id))
+      .orderBy(asc(accountTokens.createdAt), asc(accountTokens.id)),
+  );
+  await app.register(recoveryRoutes, { limit, rt, guard });
 }

@@ -1,6 +1,10 @@
-import type { AccountRow } from '../accounts/accounts.repository.ts';
-import type { Role } from '../../db/schema/accounts.ts';
+import type { FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
+import type { accounts, Role } from '../db/schema/accounts.ts';
+import { AppError } from './errors/app-error.ts';
+import { ANY_PRINCIPAL } from './http/openapi.plugin.ts';
 import type { Scope } from './scopes.ts';
+
+type AccountRow = typeof accounts.$inferSelect;
 
 export type AuthMethod = 'bearer' | 'api_key' | 'session' | 'basic';
 
@@ -26,7 +30,10 @@ export function toPrincipalAccount(row: AccountRow & { email: string }): Princip
   };
 }
 
-/** Who is calling and how: the one model all five schemes resolve to. */
+/**
+ * Who is calling and how: the one model all five schemes resolve to. It lives in core because every module
+ * decides ownership with it (`canActFor`), and modules must not import the auth module's internals.
+ */
 export interface Principal {
   readonly account: PrincipalAccount;
   readonly roles: readonly Role[];
@@ -46,3 +53,30 @@ export const actsAsAdmin = (principal: Principal): boolean =>
 /** True when the principal may act on resources owned by `ownerId` (its own, or any as an admin). */
 export const canActFor = (principal: Principal, ownerId: string): boolean =>
   principal.account.id === ownerId || actsAsAdmin(principal);
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal?: Principal;
+  }
+}
+
+export interface Requirement {
+  /** A scope the credential must carry (`admin` implies the admin role). */
+  readonly scope?: Scope;
+}
+
+/**
+ * The preHandler factory a protected route declares (built by the auth module, passed to every module):
+ * 401 without a valid credential, 403 without the scope.
+ * @example app.get('/v1/things', { preHandler: guard({ scope: 'accounts:read' }), schema: { security: SECURED } }, handler)
+ */
+export type Guard = (requirement?: Requirement) => preHandlerAsyncHookHandler;
+
+/** The principal a guarded handler runs for. */
+export function principalOf(request: FastifyRequest): Principal {
+  if (!request.principal) throw new AppError('UNAUTHENTICATED', 'Authentication is required.');
+  return request.principal;
+}
+
+/** The OpenAPI `security` of a guarded route: every scheme works. */
+export const SECURED = ANY_PRINCIPAL;
