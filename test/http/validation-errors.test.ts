@@ -77,6 +77,21 @@ describe('a 422 lists every invalid field', () => {
     ]);
   });
 
+  it.each([
+    ['an emoji (a surrogate pair)', 'a😀b', 200],
+    ['accents and CJK', 'Zoë 東京', 200],
+    ['NUL', 'a\u0000b', 422],
+    ['a lone high surrogate', 'a\uD800b', 422],
+    ['a lone low surrogate', 'a\uDC00b', 422],
+    ['a tab in a single-line string', 'a\tb', 422],
+    ['DEL', 'a\u007Fb', 422],
+    ['a C1 control (NEL)', 'a\u0085b', 422],
+  ])('a name with %s: %i', async (_, name, status) => {
+    const res = await probe({ name });
+    expect(res.statusCode).toBe(status);
+    if (status === 422) expect(paths(res)).toEqual(['/body/name']);
+  });
+
   it('a union says what failed in the branch whose type matched', async () => {
     const res = await probe({ name: 'x', nickname: 'a' });
     expect(res.json().errors).toEqual([
