@@ -177,6 +177,20 @@ describe('poisoned strings never reach the database', () => {
     expect(seen.length).toBeGreaterThan(40);
   });
 
+  it.each([
+    ['/v1/auth/token', 'grant_type=password&username=a%00b%40example.com&password=x', 400, 'username'],
+    ['/v1/auth/login', 'username=a%00b%40example.com&password=x', 422, '/body/username'],
+  ])('form bodies too: %s with a NUL in username', async (url, payload, status, named) => {
+    const res = await t.app.inject({
+      method: 'POST',
+      url,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload,
+    });
+    expect(res.statusCode).toBe(status);
+    expect(res.body).toContain(named);
+  });
+
   it('control: the same requests unpoisoned are not refused by validation, and never a 5xx', async () => {
     for (const operation of operations.filter((o) => o.body)) {
       const res = await inject(validRequest(operation));
