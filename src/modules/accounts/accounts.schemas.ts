@@ -1,5 +1,6 @@
 import { Type } from 'typebox';
 import { Email, NewPassword, PageQuery, SafeString } from '../../core/http/schemas.ts';
+import { PHONE_PATTERN } from './phone.ts';
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) =>
   Type.Union([schema, Type.Null()]);
@@ -31,9 +32,10 @@ export const UserEnvelope = Type.Object({ user: Type.Ref('Account') }, { $id: 'U
 const Name = SafeString({ minLength: 1, maxLength: 200 });
 const NamePart = SafeString({ minLength: 1, maxLength: 100 });
 const Phone = Type.String({
-  pattern: '^[0-9]{3}-[0-9]{3}-[0-9]{4}$',
-  maxLength: 32,
-  examples: ['123-456-7890'],
+  pattern: PHONE_PATTERN,
+  maxLength: 16,
+  description: 'E.164, or 10 North American digits as 123-456-7890 (the same as +11234567890)',
+  examples: ['123-456-7890', '+441234567890'],
 });
 const BirthDate = Type.String({
   format: 'date',
