@@ -50,6 +50,10 @@ function linger(socket: Socket, limits: DrainLimits): void {
     if (socket.bytesRead - startBytes > limits.maxBytes || Date.now() > deadline) socket.destroy();
   }, 50);
   timer.unref();
-  socket.once('end', () => socket.destroy());
+  // The client is done sending: close once the answer is written (the bounds above close regardless).
+  socket.once('end', () => {
+    if (socket.writableFinished) socket.destroy();
+    else socket.once('finish', () => socket.destroy());
+  });
   socket.once('close', () => clearInterval(timer));
 }
