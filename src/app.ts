@@ -1,5 +1,4 @@
 import cors from '@fastify/cors';
-import { TypeBoxValidatorCompiler, registerAjvFormats } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { DestinationStream, Logger } from 'pino';
 import type { Config } from './core/config/config.ts';
@@ -9,6 +8,7 @@ import { errorsPlugin } from './core/http/errors.plugin.ts';
 import { openapiPlugin } from './core/http/openapi.plugin.ts';
 import { requestIdFor } from './core/http/request-id.ts';
 import { securityHeaders } from './core/http/security-headers.ts';
+import { configureValidation, validatorCompiler } from './core/http/validation.ts';
 import { Housekeeping } from './core/jobs/housekeeping.ts';
 import { JobWorker } from './core/jobs/worker.ts';
 import { loggerOptions, requestLoggerFactory } from './core/observability/logger.ts';
@@ -33,7 +33,7 @@ import { ImagesService, imagesGraphql, imagesModule } from './modules/images/ind
 import { createS3Storage } from './core/storage/s3-storage.ts';
 import { webhooksModule } from './modules/webhooks/index.ts';
 
-registerAjvFormats();
+configureValidation();
 
 export interface BuildAppOptions {
   readonly config: Config;
@@ -74,9 +74,9 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     trustProxy: config.trustProxy as string,
     return503OnClosing: true,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
-    // The TypeBox compiler for every plugin: `setValidatorCompiler` would be undone in any plugin that calls
+    // Our TypeBox compiler (every invalid field, bounded) for every plugin: `setValidatorCompiler` would be undone in any plugin that calls
     // `addSchema` (Fastify then rebuilds that plugin's validator from the default Ajv factory).
-    schemaController: { compilersFactory: { buildValidator: () => TypeBoxValidatorCompiler as never } },
+    schemaController: { compilersFactory: { buildValidator: () => validatorCompiler as never } },
   });
 
   const worker = new JobWorker(database, { pollMs: config.jobPollMs, logger: app.log as unknown as Logger });

@@ -53,4 +53,31 @@ describe('the OpenAPI document', () => {
     expect(document.paths['/readyz']?.get?.responses?.['503']).toBeDefined();
     expect(document.paths['/openapi.json']).toBeUndefined(); // hidden
   });
+
+  it('declares problem responses application/problem+json, as they are sent; OAuth errors stay JSON', async () => {
+    const document = (await t.app.inject({ method: 'GET', url: '/openapi.json' })).json();
+    const declared: string[] = [];
+    for (const [path, operations] of Object.entries<Record<string, any>>(document.paths)) {
+      for (const [method, operation] of Object.entries<any>(operations)) {
+        for (const [status, response] of Object.entries<any>(operation.responses ?? {})) {
+          for (const [type, media] of Object.entries<any>(response.content ?? {})) {
+            if (media.schema?.$ref === '#/components/schemas/Problem')
+              declared.push(`${method} ${path} ${status} ${type}`);
+          }
+        }
+      }
+    }
+    expect(declared.length).toBeGreaterThan(20);
+    expect(declared.filter((entry) => !entry.endsWith(' application/problem+json'))).toEqual([]);
+    const token = document.paths['/v1/auth/token'].post.responses;
+    expect(Object.keys(token['400'].content)).toEqual(['application/json']);
+    expect(token['400'].content['application/json'].schema.$ref).toBe('#/components/schemas/OAuthError');
+    expect(Object.keys(token['429'].content)).toEqual(['application/problem+json']);
+
+    // What is declared is what is sent.
+    const declaredRegister = document.paths['/v1/auth/register'].post.responses['422'].content;
+    const res = await t.app.inject({ method: 'POST', url: '/v1/auth/register', payload: { email: 1 } });
+    expect(res.statusCode).toBe(422);
+    expect(Object.keys(declaredRegister)).toEqual([String(res.headers['content-type']).split(';')[0]]);
+  });
 });

@@ -1,8 +1,10 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import FindMyWay from 'find-my-way';
-import { AppError, type ErrorCode, type FieldError } from '../errors/app-error.ts';
+import { AppError, type ErrorCode } from '../errors/app-error.ts';
 import { PROBLEM_CONTENT_TYPE, toProblem } from '../errors/problem.ts';
+import { drainAndClose } from './drain.ts';
+import { fieldErrors } from './validation.ts';
 
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
 
@@ -12,33 +14,6 @@ export function sendProblem(request: FastifyRequest, reply: FastifyReply, error:
   problem.instance = request.url.split('?')[0];
   problem.request_id = request.id;
   return reply.code(problem.status).headers(error.headers).type(PROBLEM_CONTENT_TYPE).send(problem);
-}
-
-interface ValidationItem {
-  instancePath?: string;
-  message?: string;
-  keyword?: string;
-  params?: Record<string, unknown>;
-}
-
-const PART_NAMES: Record<string, string> = {
-  querystring: 'query',
-  params: 'path',
-  headers: 'header',
-  body: 'body',
-};
-
-function fieldErrors(items: readonly ValidationItem[], context: string | undefined): FieldError[] {
-  const part = PART_NAMES[context ?? 'body'] ?? 'body';
-  return items.map((item) => {
-    let pointer = item.instancePath ?? '';
-    const missing = item.params?.requiredProperties ?? item.params?.missingProperty;
-    if (Array.isArray(missing) && missing.length === 1) pointer += `/${String(missing[0])}`;
-    else if (typeof missing === 'string') pointer += `/${missing}`;
-    const extra = item.params?.additionalProperties ?? item.params?.additionalProperty;
-    if (typeof extra === 'string') pointer += `/${extra}`;
-    return { path: `/${part}${pointer}`, message: item.message ?? 'is not valid' };
-  });
 }
 
 /** Maps framework errors (parsing, limits, validation) to the closed error codes. */
@@ -101,6 +76,10 @@ export const errorsPlugin = fp(async (app: FastifyInstance) => {
     const appError = toAppError(error);
     if (appError.code === 'INTERNAL') request.log.error({ err: error }, 'unhandled error');
     else if (reply.statusCode < 500) request.log.debug({ err: error }, 'request failed');
+    // A refused body (over the limit, or a parser error mid-body) was not read to its end: answer, then
+    // read and discard the rest before closing, so the client sees the answer rather than a reset.
+    if (appError.code === 'PAYLOAD_TOO_LARGE' || reply.getHeader('connection') === 'close')
+      drainAndClose(request, reply);
     return sendProblem(request, reply, appError);
   });
 

@@ -46,6 +46,33 @@ export const API_VERSION = '0.1.0';
 // (test/e2e/swagger-ui.test.ts fails on any CSP violation, e.g. after an upgrade changes the logo).
 const SWAGGER_UI_LOGO_STYLE = "'sha256-RL3ie0nH+Lzz2YNqQN83mnU0J1ot4QL7b99vMdIX99w='";
 
+type Content = Record<string, { schema?: { $ref?: string } }>;
+type Operation = { responses?: Record<string, { content?: Content }> };
+type OpenApiDocument = { paths?: Record<string, Record<string, Operation>> };
+
+const PROBLEM_REF = '#/components/schemas/Problem';
+
+/**
+ * Declares every problem response `application/problem+json`, as it is sent (@fastify/swagger knows one
+ * media type for every response). Other error bodies, such as the token endpoint's RFC 6749 errors, stay
+ * `application/json`.
+ * @example problemMediaTypes(app.swagger()).paths['/v1/accounts'].post.responses['422'].content
+ *   // { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } }
+ */
+export function problemMediaTypes<T extends OpenApiDocument>(document: T): T {
+  for (const operations of Object.values(document.paths ?? {})) {
+    for (const operation of Object.values(operations)) {
+      for (const response of Object.values(operation.responses ?? {})) {
+        const json = response.content?.['application/json'];
+        if (!response.content || json?.schema?.$ref !== PROBLEM_REF) continue;
+        const { 'application/json': _, ...others } = response.content;
+        response.content = { 'application/problem+json': json, ...others };
+      }
+    }
+  }
+  return document;
+}
+
 /** Generates the OpenAPI 3.1 document from the route schemas and serves it with Swagger UI at /docs. */
 export const openapiPlugin = fp<{ config: Config }>(async (app: FastifyInstance, { config }) => {
   app.addSchema(ProblemSchema);
@@ -62,6 +89,10 @@ export const openapiPlugin = fp<{ config: Config }>(async (app: FastifyInstance,
       servers: [{ url: config.publicUrl }],
       components: { securitySchemes: SECURITY_SCHEMES as never },
     },
+    transformObject: (document) =>
+      'openapiObject' in document
+        ? (problemMediaTypes(document.openapiObject as OpenApiDocument) as never)
+        : document.swaggerObject,
     refResolver: {
       buildLocalReference: (json, _baseUri, _fragment, i) =>
         typeof json.$id === 'string' ? json.$id : `def-${i}`,

@@ -1,5 +1,5 @@
 import { Type } from 'typebox';
-import { PageQuery } from '../../core/http/schemas.ts';
+import { Email, NewPassword, PageQuery, SafeString } from '../../core/http/schemas.ts';
 import { PHONE_PATTERN } from './phone.ts';
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) =>
@@ -29,24 +29,26 @@ export const UserEnvelope = Type.Object({ user: Type.Ref('Account') }, { $id: 'U
 
 // Input fields. Request schemas stay inline (no Type.Ref): the TypeBox validator compiles each route's
 // schema on its own and cannot resolve shared ones.
-const Email = Type.String({ format: 'email', maxLength: 254, description: 'Compared case-insensitively' });
-const Name = Type.String({ minLength: 1, maxLength: 200 });
-const NamePart = Type.String({ minLength: 1, maxLength: 100 });
+const Name = SafeString({ minLength: 1, maxLength: 200 });
+const NamePart = SafeString({ minLength: 1, maxLength: 100 });
 const Phone = Type.String({
   pattern: PHONE_PATTERN,
   maxLength: 16,
   description: 'E.164, or 10 North American digits as 123-456-7890 (the same as +11234567890)',
   examples: ['123-456-7890', '+441234567890'],
 });
-const BirthDate = Type.String({ format: 'date', description: 'YYYY-MM-DD, not in the future' });
+const BirthDate = Type.String({
+  format: 'date',
+  maxLength: 10,
+  description: 'YYYY-MM-DD, not in the future',
+});
 const RoleName = Type.Union([Type.Literal('admin'), Type.Literal('user')]);
 const Roles = Type.Array(RoleName, { minItems: 1, maxItems: 2, uniqueItems: true });
 
 export const CreateAccountBody = Type.Object(
   {
     email: Email,
-    // The policy (8..128 code points, not a common password) is checked in code; this bounds the bytes.
-    password: Type.String({ minLength: 1, maxLength: 1024 }),
+    password: NewPassword,
     name: Type.Optional(Name),
     first_name: Type.Optional(NamePart),
     middle_name: Type.Optional(NamePart),

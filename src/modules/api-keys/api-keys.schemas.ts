@@ -1,17 +1,18 @@
 import { Type } from 'typebox';
+import { SafeString } from '../../core/http/schemas.ts';
 import { SCOPES } from '../../core/scopes.ts';
 
 const ScopeName = Type.Union(SCOPES.map((s) => Type.Literal(s)));
 
 export const CreateApiKeyBody = Type.Object(
   {
-    name: Type.String({ minLength: 1, maxLength: 100 }),
+    name: SafeString({ minLength: 1, maxLength: 100 }),
     scopes: Type.Optional(
       Type.Array(ScopeName, { maxItems: SCOPES.length, description: 'Default: all the owner holds' }),
     ),
-    expires_at: Type.Optional(Type.String({ format: 'date-time' })),
+    expires_at: Type.Optional(Type.String({ format: 'date-time', maxLength: 64 })),
     model_names: Type.Optional(
-      Type.Array(Type.String({ pattern: '^[a-z0-9][a-z0-9._-]{0,62}$', maxLength: 63 }), {
+      Type.Array(Type.String({ pattern: '^[a-z0-9][a-z0-9._-]{0,62}$', maxLength: 63, examples: ['iris'] }), {
         maxItems: 100,
         description: 'The only models this key may use (default: every model)',
       }),
@@ -54,6 +55,6 @@ export const ApiKeyList = Type.Object(
 
 export const ApiKeyListQuery = Type.Object({
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
-  cursor: Type.Optional(Type.String({ maxLength: 64 })),
+  cursor: Type.Optional(SafeString({ maxLength: 64 })),
   all: Type.Optional(Type.Boolean({ description: 'Admins: every account’s keys' })),
 });

@@ -1,25 +1,22 @@
 import { Type } from 'typebox';
+import { Email, NewPassword, SafeString, SecretString } from '../../core/http/schemas.ts';
 
-export const Email = Type.String({
-  format: 'email',
-  maxLength: 254,
-  description: 'Compared case-insensitively',
-});
-// Length is checked by the password policy (in code points); the schema only bounds the bytes.
-export const Password = Type.String({ minLength: 1, maxLength: 1024 });
+export { Email, NewPassword };
+// A password to check (sign-in, current password): any length an old system may have allowed.
+export const Password = SecretString({ minLength: 1, maxLength: 1024 });
 // Ours are 43 characters; the bound only keeps junk out, the same on /token and /refresh.
-const RefreshToken = Type.String({ minLength: 1, maxLength: 512 });
+const RefreshToken = SafeString({ minLength: 1, maxLength: 512 });
 
 export const RegisterBody = Type.Object(
-  { email: Email, password: Password, name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })) },
+  { email: Email, password: NewPassword, name: Type.Optional(SafeString({ minLength: 1, maxLength: 200 })) },
   { $id: 'RegisterRequest', additionalProperties: false },
 );
 
 export const LoginBody = Type.Object(
   {
-    email: Type.Optional(Type.String({ maxLength: 254 })),
+    email: Type.Optional(SafeString({ maxLength: 254 })),
     username: Type.Optional(
-      Type.String({ maxLength: 254, description: 'Alias of email (OAuth2 form clients)' }),
+      SafeString({ maxLength: 254, description: 'Alias of email (OAuth2 form clients)' }),
     ),
     password: Password,
   },
@@ -29,14 +26,12 @@ export const LoginBody = Type.Object(
 export const TokenBody = Type.Object(
   {
     grant_type: Type.Optional(
-      Type.String({ maxLength: 64, description: '`password` (default) or `refresh_token`' }),
+      SafeString({ maxLength: 64, description: '`password` (default) or `refresh_token`' }),
     ),
-    username: Type.Optional(
-      Type.String({ maxLength: 254, description: 'The email, for the password grant' }),
-    ),
+    username: Type.Optional(SafeString({ maxLength: 254, description: 'The email, for the password grant' })),
     password: Type.Optional(Password),
     scope: Type.Optional(
-      Type.String({
+      SafeString({
         maxLength: 1024,
         description: 'Space-separated scopes (default: all the account may have)',
       }),

@@ -3,6 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply } from 'fastify';
 import { Type } from 'typebox';
 import { problemResponses } from '../../core/http/schemas.ts';
+import { fieldErrors, type ValidationItem } from '../../core/http/validation.ts';
 import { OAuthError, RefreshBody, TokenBody, TokenResponse, Jwks } from './auth.schemas.ts';
 import { OAuthFailure, passwordGrant, refreshGrant, type AuthRuntime } from './auth.service.ts';
 import type { SigningKeyStore } from './tokens/signing-keys.ts';
@@ -28,6 +29,13 @@ export const tokenRoutes: FastifyPluginAsyncTypebox<{ rt: AuthRuntime; keys: Sig
       .header('cache-control', 'no-store')
       .send({ error: 'invalid_request', error_description: 'The request body could not be parsed.' });
   });
+
+  // RFC 6749 has no field list: the description names the invalid fields instead.
+  const malformed = (what: string, error: Error & { validation?: unknown }) => {
+    const fields = fieldErrors((error.validation ?? []) as ValidationItem[], 'body');
+    const list = fields.map((f) => `${f.path.replace(/^\/body\//, '')} ${f.message}`).join('; ');
+    return new OAuthFailure(400, 'invalid_request', list ? `${what}: ${list}.` : `${what}.`);
+  };
 
   const answer = async (reply: FastifyReply, run: () => Promise<unknown>) => {
     reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
@@ -60,8 +68,7 @@ export const tokenRoutes: FastifyPluginAsyncTypebox<{ rt: AuthRuntime; keys: Sig
     },
     async (request, reply) =>
       answer(reply, async () => {
-        if (request.validationError)
-          throw new OAuthFailure(400, 'invalid_request', 'Malformed token request.');
+        if (request.validationError) throw malformed('Malformed token request', request.validationError);
         const body = request.body;
         // FastAPI's OAuth2PasswordRequestForm clients omit grant_type: it means `password`.
         const grant = body.grant_type ?? 'password';
@@ -90,8 +97,7 @@ export const tokenRoutes: FastifyPluginAsyncTypebox<{ rt: AuthRuntime; keys: Sig
     },
     async (request, reply) =>
       answer(reply, async () => {
-        if (request.validationError)
-          throw new OAuthFailure(400, 'invalid_request', 'refresh_token is required.');
+        if (request.validationError) throw malformed('Malformed refresh request', request.validationError);
         return refreshGrant(rt, request.body.refresh_token);
       }),
   );

@@ -19,7 +19,9 @@ const Subject = Type.Object(
     common_name: SafeString({ minLength: 1, maxLength: 64 }),
     organization: Type.Optional(SafeString({ minLength: 1, maxLength: 64 })),
     organizational_unit: Type.Optional(SafeString({ minLength: 1, maxLength: 64 })),
-    country: Type.Optional(Type.String({ pattern: '^[A-Z]{2}$', description: 'ISO 3166 alpha-2' })),
+    country: Type.Optional(
+      Type.String({ pattern: '^[A-Z]{2}$', maxLength: 2, examples: ['NL'], description: 'ISO 3166 alpha-2' }),
+    ),
     state: Type.Optional(SafeString({ minLength: 1, maxLength: 128 })),
     locality: Type.Optional(SafeString({ minLength: 1, maxLength: 128 })),
   },

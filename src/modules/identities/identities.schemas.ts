@@ -1,4 +1,5 @@
 import { Type } from 'typebox';
+import { SafeString, SafeText } from '../../core/http/schemas.ts';
 import type { LinkRow } from './identities.repository.ts';
 
 /** An external identity linked to an account. */
@@ -35,17 +36,17 @@ export const OAuthCallbackResult = Type.Union(
 );
 
 // Request schemas stay inline (no Type.Ref): the TypeBox validator compiles each route's schema alone.
-export const ProviderParam = Type.Object({ provider: Type.String({ minLength: 1, maxLength: 64 }) });
+export const ProviderParam = Type.Object({ provider: SafeString({ minLength: 1, maxLength: 64 }) });
 
 export const AuthorizeQuery = Type.Object({
   redirect_to: Type.Optional(
-    Type.String({
+    SafeString({
       maxLength: 2048,
       description: 'Where to send the browser afterwards: a path or URL on PUBLIC_URL (anything else: 422)',
     }),
   ),
   csrf_token: Type.Optional(
-    Type.String({
+    SafeString({
       maxLength: 128,
       description: "Linking with a session cookie: the session's CSRF token (else 403)",
     }),
@@ -53,13 +54,13 @@ export const AuthorizeQuery = Type.Object({
 });
 
 // Providers add parameters of their own (`iss`, `scope`, `session_state`, …): extra ones are accepted.
-const Param = Type.String({ maxLength: 4096 });
+const Param = SafeString({ maxLength: 4096 });
 export const CallbackQuery = Type.Object({
   code: Type.Optional(Param),
   state: Type.Optional(Param),
   iss: Type.Optional(Param),
   error: Type.Optional(Param),
-  error_description: Type.Optional(Param),
+  error_description: Type.Optional(SafeText({ maxLength: 4096 })),
 });
 
 export const LinkParams = Type.Object({

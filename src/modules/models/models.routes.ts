@@ -2,7 +2,7 @@ import multipart from '@fastify/multipart';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { decodeCursor, pageOf } from '../../core/http/cursor.ts';
-import { problemResponses } from '../../core/http/schemas.ts';
+import { PageQuery, problemResponses } from '../../core/http/schemas.ts';
 import { principalOf, SECURED, type Guard } from '../auth/index.ts';
 import { prepareNested, predict, type PredictDeps } from './models.predict.ts';
 import * as repo from './models.repository.ts';
@@ -86,10 +86,7 @@ export function modelsRoutes(deps: PredictDeps & { guard: Guard }): FastifyPlugi
           tags,
           summary: 'Every model, newest first',
           security: SECURED,
-          querystring: Type.Object({
-            limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
-            cursor: Type.Optional(Type.String({ maxLength: 512 })),
-          }),
+          querystring: PageQuery,
           response: { 200: ModelList, ...problemResponses(400, 401, 403, 422) },
         },
       },

@@ -2,7 +2,12 @@ import { Type } from 'typebox';
 import { SafeString } from '../../core/http/schemas.ts';
 import { MODEL_NAME } from './models.service.ts';
 
-const Name = Type.String({ pattern: MODEL_NAME, maxLength: 63, description: 'A model name' });
+const Name = Type.String({
+  pattern: MODEL_NAME,
+  maxLength: 63,
+  examples: ['iris'],
+  description: 'A model name',
+});
 const VersionNumber = Type.Integer({ minimum: 1, maximum: 999_999_999 });
 
 export const NameParam = Type.Object({ name: Name });

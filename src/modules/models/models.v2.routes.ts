@@ -7,15 +7,15 @@ import type { ModelSignature, TensorSpec } from '../../db/schema/models.ts';
 import { principalOf, SECURED, type Guard } from '../auth/index.ts';
 import { predict, type PredictDeps } from './models.predict.ts';
 import * as repo from './models.repository.ts';
-import { resolveVersion } from './models.service.ts';
+import { MODEL_NAME, resolveVersion } from './models.service.ts';
 import { fromFlat, v2Datatype, type Prepared } from './models.tensors.ts';
 
 const V2Error = Type.Object({ error: Type.String() }, { $id: 'V2Error' });
 const errors = (...statuses: number[]) => Object.fromEntries(statuses.map((s) => [s, Type.Ref('V2Error')]));
 
 const Params = Type.Object({
-  name: Type.String({ maxLength: 63 }),
-  version: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,8}$' })),
+  name: Type.String({ pattern: MODEL_NAME, maxLength: 63, examples: ['iris'] }),
+  version: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,8}$', maxLength: 9, examples: ['1'] })),
 });
 
 const Parameters = Type.Record(Type.String({ maxLength: 128 }), Type.Unknown(), { maxProperties: 32 });
@@ -24,7 +24,11 @@ const V2Tensor = Type.Object({
   datatype: Type.String({ maxLength: 16 }),
   shape: Type.Array(Type.Integer({ minimum: 0 }), { maxItems: 16 }),
   parameters: Type.Optional(Parameters),
-  data: Type.Array(Type.Unknown(), { description: 'Row-major elements, flat or nested' }),
+  // The body limit bounds it in bytes first; the count only keeps the schema bounded like every other.
+  data: Type.Array(Type.Unknown(), {
+    maxItems: 16_777_216,
+    description: 'Row-major elements, flat or nested',
+  }),
 });
 const InferRequest = Type.Object({
   id: Type.Optional(Type.String({ maxLength: 256 })),
@@ -188,7 +192,16 @@ export function v2Routes(deps: PredictDeps & { guard: Guard }): FastifyPluginAsy
         `${prefix}/ready`,
         {
           preHandler: read,
-          schema: { tags, summary: 'V2 model readiness', security: SECURED, params: Params },
+          schema: {
+            tags,
+            summary: 'V2 model readiness',
+            security: SECURED,
+            params: Params,
+            response: {
+              200: Type.Object({ name: Type.String(), version: Type.String(), ready: Type.Boolean() }),
+              ...errors(400, 401, 403, 404, 503),
+            },
+          },
         },
         async (request) => {
           const { model, version } = await resolve(principalOf(request), request.params);

@@ -19,6 +19,7 @@ export const CreateWebhookBody = Type.Object(
       SafeString({
         maxLength: 100,
         pattern: '^whsec_[A-Za-z0-9+/]+={0,2}$',
+        examples: ['whsec_c2FtcGxlLXdlYmhvb2stc2VjcmV0LTMyLWJ5dGVzISE='],
         description: '`whsec_` + base64 of 24..64 random bytes; generated when absent',
       }),
     ),

@@ -1,8 +1,9 @@
 import { Type } from 'typebox';
+import { SafeString } from '../../../core/http/schemas.ts';
 import { Email, Password } from '../auth.schemas.ts';
 
 // A token is 43 base64url characters; the bound only keeps junk out, a wrong token is told apart later.
-const Token = Type.String({ minLength: 1, maxLength: 256, description: 'The token from the mailed link' });
+const Token = SafeString({ minLength: 1, maxLength: 256, description: 'The token from the mailed link' });
 
 export const VerifyEmailBody = Type.Object(
   { token: Token },
@@ -12,7 +13,7 @@ export const VerifyEmailBody = Type.Object(
 export const ResendVerificationBody = Type.Object(
   {
     email: Type.Optional(
-      Type.String({
+      SafeString({
         format: 'email',
         maxLength: 254,
         description: 'Required without a credential; ignored with one',
@@ -28,6 +29,7 @@ export const ForgotPasswordBody = Type.Object(
 );
 
 export const ResetPasswordBody = Type.Object(
+  // The policy is checked in code with the token (and the current password below), so one 422 names both.
   { token: Token, password: Password },
   { $id: 'ResetPasswordRequest', additionalProperties: false },
 );
