@@ -64,6 +64,14 @@ export const UpdateAccountBody = Type.Object(
     date_of_birth: Type.Optional(Nullable(BirthDate)),
     is_active: Type.Optional(Type.Boolean({ description: 'Admins only' })),
     roles: Type.Optional(Roles),
+    current_password: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 1024,
+        description:
+          "The caller's password: needed to change `email` unless the credential comes from a password sign-in in the last REAUTH_WINDOW",
+      }),
+    ),
   },
   {
     $id: 'UpdateAccountRequest',

@@ -9,7 +9,19 @@ export const CreateApiKeyBody = Type.Object(
     scopes: Type.Optional(
       Type.Array(ScopeName, { maxItems: SCOPES.length, description: 'Default: all the owner holds' }),
     ),
-    expires_at: Type.Optional(Type.String({ format: 'date-time' })),
+    expires_at: Type.Optional(
+      Type.String({
+        format: 'date-time',
+        description: 'At most API_KEY_MAX_TTL (default 365 days) from now, which is also the default',
+      }),
+    ),
+    current_password: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 1024,
+        description: 'Your password: needed unless you signed in with it in the last REAUTH_WINDOW',
+      }),
+    ),
   },
   { $id: 'CreateApiKeyRequest', additionalProperties: false },
 );
@@ -41,4 +53,7 @@ export const ApiKeyListQuery = Type.Object({
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
   cursor: Type.Optional(Type.String({ maxLength: 64 })),
   all: Type.Optional(Type.Boolean({ description: 'Admins: every account’s keys' })),
+  owner_id: Type.Optional(
+    Type.String({ format: 'uuid', description: 'Admins: this account’s keys (others: only their own id)' }),
+  ),
 });

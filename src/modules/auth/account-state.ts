@@ -22,6 +22,8 @@ export interface SessionState {
   readonly revoked: boolean;
   readonly expiresAtMs: number;
   readonly lastUsedAtMs: number;
+  /** When its sign-in checked the password; null when it did not (OpenID Connect). */
+  readonly authenticatedAtMs: number | null;
 }
 
 /**
@@ -155,5 +157,6 @@ function toState(row: SessionRow | undefined): SessionState | null {
     revoked: row.revokedAt !== null,
     expiresAtMs: row.expiresAt.getTime(),
     lastUsedAtMs: row.lastUsedAt.getTime(),
+    authenticatedAtMs: row.authenticatedAt?.getTime() ?? null,
   };
 }

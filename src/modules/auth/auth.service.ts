@@ -129,7 +129,7 @@ export async function login(
     rt.db,
     account.id,
     rt.config.sessionMaxAgeSeconds,
-    client,
+    { ...client, byPassword: true },
   );
   return { account, cookie, csrfToken: rt.authenticator.csrfToken(session.id) };
 }

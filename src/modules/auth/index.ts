@@ -4,6 +4,8 @@ export type { Requirement } from './auth.guard.ts';
 export { actsAsAdmin, canActFor, isAdmin } from './principal.ts';
 export type { AuthMethod, Principal, PrincipalAccount } from './principal.ts';
 export { SCOPES, isScope } from './scopes.ts';
+export { REAUTHENTICATE, reauthenticationRequired, requireRecentPassword } from './reauth.ts';
+export { notifyEmailChanged, requestEmailChange } from './recovery/email-change.service.ts';
 export type { Scope } from './scopes.ts';
 export type { createGuard } from './auth.guard.ts';
 

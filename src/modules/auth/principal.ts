@@ -35,6 +35,11 @@ export interface Principal {
   /** The session (refresh family or cookie session) behind a bearer token or cookie. */
   readonly sessionId?: string;
   readonly apiKeyId?: string;
+  /**
+   * The password was proven recently: in this very request (Basic), or by the sign-in that started the
+   * session within REAUTH_WINDOW. Never for an API key. Sensitive changes need it, or the password again.
+   */
+  readonly fresh?: boolean;
 }
 
 export const isAdmin = (principal: Principal): boolean => principal.roles.includes('admin');

@@ -26,6 +26,7 @@ const startTokenSessionStatement = preparedPerDb((db: Db) => {
         scope: p('scope'),
         userAgent: p('userAgent'),
         ip: p('ip'),
+        authenticatedAt: p('authenticatedAt'),
         expiresAt: p('expiresAt'),
       })
       .returning({ id: sessions.id }),
@@ -50,6 +51,8 @@ export async function insertTokenSession(
     scope: string;
     userAgent: string | null;
     ip: string | null;
+    /** When the password was checked (the password grant: now). */
+    authenticatedAt: Date;
     expiresAt: Date;
     refreshId: string;
     tokenHash: string;

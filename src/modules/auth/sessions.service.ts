@@ -34,6 +34,7 @@ export async function startTokenSession(
     scope,
     userAgent: clip(client.userAgent, 256),
     ip: clip(client.ip, 64),
+    authenticatedAt: new Date(),
     expiresAt: new Date(Date.now() + ttlSeconds * 1000),
     refreshId: newId(),
     tokenHash: sha256(refreshToken),
@@ -76,12 +77,16 @@ export async function rotateRefreshToken(
   });
 }
 
-/** Starts a cookie session; the cookie value is returned once and only its hash is stored. */
+/**
+ * Starts a cookie session; the cookie value is returned once and only its hash is stored. `byPassword`:
+ * the sign-in checked the password (cookie login), which makes the session fresh for REAUTH_WINDOW; an
+ * OpenID Connect sign-in did not.
+ */
 export async function startCookieSession(
   db: DbOrTx,
   accountId: string,
   maxAgeSeconds: number,
-  client: ClientInfo,
+  client: ClientInfo & { readonly byPassword?: boolean },
 ): Promise<{ session: repo.SessionRow; cookie: string }> {
   const cookie = randomToken();
   const session = await repo.insertSession(db, {
@@ -91,6 +96,7 @@ export async function startCookieSession(
     tokenHash: sha256(cookie),
     userAgent: clip(client.userAgent, 256),
     ip: clip(client.ip, 64),
+    authenticatedAt: client.byPassword ? new Date() : null,
     expiresAt: new Date(Date.now() + maxAgeSeconds * 1000),
   });
   return { session, cookie };
