@@ -42,10 +42,7 @@ export async function revoke(db: DbOrTx, id: string): Promise<ApiKeyRow | undefi
 }
 
 /** Revokes every live key of the account; returns their ids and names, oldest first. */
-export async function revokeAllOf(
-  db: DbOrTx,
-  accountId: string,
-): Promise<{ id: string; name: string }[]> {
+export async function revokeAllOf(db: DbOrTx, accountId: string): Promise<{ id: string; name: string }[]> {
   const rows = await db
     .update(apiKeys)
     .set({ revokedAt: new Date() })

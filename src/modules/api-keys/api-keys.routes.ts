@@ -45,7 +45,8 @@ export const apiKeysRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preHandler: guard(),
       schema: {
         tags,
-        summary: 'Your API keys (admins: `?owner_id=` for one account’s, `?all=true` for everyone’s), newest first',
+        summary:
+          'Your API keys (admins: `?owner_id=` for one account’s, `?all=true` for everyone’s), newest first',
         security: SECURED,
         querystring: ApiKeyListQuery,
         response: { 200: ApiKeyList, ...problemResponses(400, 401, 403, 422) },

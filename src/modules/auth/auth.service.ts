@@ -125,12 +125,10 @@ export async function login(
   client: ClientInfo & { ip: string },
 ) {
   const account = await rt.authenticator.checkPassword(email, password, client.ip);
-  const { session, cookie } = await startCookieSession(
-    rt.db,
-    account.id,
-    rt.config.sessionMaxAgeSeconds,
-    { ...client, byPassword: true },
-  );
+  const { session, cookie } = await startCookieSession(rt.db, account.id, rt.config.sessionMaxAgeSeconds, {
+    ...client,
+    byPassword: true,
+  });
   return { account, cookie, csrfToken: rt.authenticator.csrfToken(session.id) };
 }
 
