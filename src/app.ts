@@ -17,14 +17,12 @@ import { ExportRegistry } from './core/export.ts';
 import { connectRedis } from './core/redis.ts';
 import { createLocalStorage } from './core/storage/local-storage.ts';
 import type { BlobStorage } from './core/storage/storage.ts';
-import { accountsExportRoutes } from './modules/accounts/accounts.export.ts';
-import { accountsRoutes } from './modules/accounts/accounts.routes.ts';
-import { apiKeysRoutes } from './modules/api-keys/api-keys.routes.ts';
-import { authModule } from './modules/auth/auth.module.ts';
-import { registerRecovery } from './modules/auth/recovery/recovery.module.ts';
-import { healthRoutes } from './modules/health/health.routes.ts';
-import { identitiesModule } from './modules/identities/identities.module.ts';
-import { registerMail } from './modules/mail/mail.module.ts';
+import { accountsModule } from './modules/accounts/index.ts';
+import { apiKeysModule } from './modules/api-keys/index.ts';
+import { authModule, createAuth, type AuthApi } from './modules/auth/index.ts';
+import { healthModule } from './modules/health/index.ts';
+import { identitiesModule } from './modules/identities/index.ts';
+import { mailModule } from './modules/mail/index.ts';
 
 registerAjvFormats();
 
@@ -42,6 +40,8 @@ export interface BuildAppOptions {
 declare module 'fastify' {
   interface FastifyInstance {
     ctx: AppContext;
+    /** The auth module's public API (tests and tools reach the guard and key store through it). */
+    auth: AuthApi;
   }
 }
 
@@ -96,15 +96,18 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(metricsPlugin, { database });
   await app.register(openapiPlugin, { config });
 
-  // Modules. Auth first: the others use `app.auth.guard`.
-  await app.register(healthRoutes, { database });
-  await app.register(authModule);
-  await app.register(apiKeysRoutes);
-  await app.register(accountsRoutes);
-  await app.register(accountsExportRoutes, { exports: ctx.exports });
-  await app.register(identitiesModule);
-  registerMail(app);
-  await registerRecovery(app);
+  // Modules, each a plugin built from its dependencies. Each registers its own routes, jobs, export section
+  // and `account.deleted` cleanup; the order of registration is the order of the export's sections.
+  const auth = createAuth(ctx);
+  app.decorate('auth', auth);
+  const { guard } = auth;
+  await app.register(healthModule({ ctx }));
+  const { hasher, forgetAccount, forgetApiKey, reauthenticate } = auth;
+  await app.register(accountsModule({ ctx, guard, hasher, forgetAccount, reauthenticate }));
+  await app.register(authModule({ ctx, auth }));
+  await app.register(apiKeysModule({ ctx, guard, forgetApiKey, reauthenticate }));
+  await app.register(identitiesModule({ ctx, auth }));
+  await app.register(mailModule({ ctx }));
   if (options.extend) await options.extend(app);
 
   app.addHook('onClose', async () => {

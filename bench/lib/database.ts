@@ -4,7 +4,7 @@ import { connectDatabase } from '../../src/core/db/database.ts';
 import { applyMigrations } from '../../src/core/db/migrations.ts';
 import { newId } from '../../src/core/ids.ts';
 import { accounts, jobs } from '../../src/db/schema/index.ts';
-import { createPasswordHasher } from '../../src/modules/auth/passwords/password-hasher.ts';
+import { createPasswordHasher } from '../../src/core/passwords/password-hasher.ts';
 import type { Fixture } from '../scenarios/scenario.ts';
 
 export const DEFAULT_ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/postgres';

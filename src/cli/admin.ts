@@ -6,9 +6,9 @@ import { isUniqueViolation } from '../core/db/errors.ts';
 import type { Database } from '../core/db/database.ts';
 import { applyMigrations, migrationStatus } from '../core/db/migrations.ts';
 import { newId } from '../core/ids.ts';
-import * as accounts from '../modules/accounts/accounts.repository.ts';
-import { createPasswordHasher } from '../modules/auth/passwords/password-hasher.ts';
-import { checkPassword } from '../modules/auth/passwords/password-policy.ts';
+import * as accounts from '../modules/accounts/index.ts';
+import { createPasswordHasher } from '../core/passwords/password-hasher.ts';
+import { checkPassword } from '../core/passwords/password-policy.ts';
 import { openDatabase } from '../server.ts';
 
 export const ADMIN_USAGE = 'Usage: bulwark admin create --email E [--name N] [--promote]';

@@ -5,11 +5,7 @@ import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../core/config/config.ts';
 import type { Database } from '../core/db/database.ts';
 import { applyMigrations, migrationStatus } from '../core/db/migrations.ts';
-import {
-  importAccounts,
-  type ImportNotice,
-  type ImportSummary,
-} from '../modules/accounts/accounts.import.ts';
+import { importAccounts, type ImportNotice, type ImportSummary } from '../modules/accounts/index.ts';
 import { openDatabase } from '../server.ts';
 
 export const IMPORT_USAGE =

@@ -2,7 +2,7 @@ import { pino } from 'pino';
 import type { Config } from '../core/config/config.ts';
 import { resolveMasterKey } from '../core/config/master-key.ts';
 import { openDatabase } from '../server.ts';
-import { SigningKeyStore } from '../modules/auth/tokens/signing-keys.ts';
+import { SigningKeyStore } from '../modules/auth/index.ts';
 
 /**
  * `bulwark keys rotate`: adds a new token-signing key and retires the others, which stay published in

@@ -4,7 +4,7 @@ import { ConfigError, loadConfig } from '../core/config/config.ts';
 import { API_VERSION } from '../core/http/openapi.plugin.ts';
 import { applyMigrations, migrationStatus } from '../core/db/migrations.ts';
 import { openDatabase } from '../server.ts';
-import { printOutbox } from '../modules/mail/mail.cli.ts';
+import { printOutbox } from '../modules/mail/index.ts';
 import { ADMIN_USAGE, adminCreate } from './admin.ts';
 import { IMPORT_USAGE, accountsImport } from './import.ts';
 import { rotateKeys } from './keys.ts';

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminCreate, type AdminInput } from '../../src/cli/admin.ts';
 import { connectDatabase, type Database } from '../../src/core/db/database.ts';
 import { accounts } from '../../src/db/schema/accounts.ts';
-import { createPasswordHasher } from '../../src/modules/auth/passwords/password-hasher.ts';
+import { createPasswordHasher } from '../../src/core/passwords/password-hasher.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 import { QUICK_AUTH_ENV } from '../helpers/app.ts';
 

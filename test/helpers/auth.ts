@@ -2,8 +2,8 @@ import { eq, sql } from 'drizzle-orm';
 import type { Role } from '../../src/db/schema/accounts.ts';
 import { accounts } from '../../src/db/schema/accounts.ts';
 import { sessions } from '../../src/db/schema/sessions.ts';
-import { toPrincipalAccount, type Principal } from '../../src/modules/auth/principal.ts';
-import { scopesForRoles } from '../../src/modules/auth/scopes.ts';
+import { toPrincipalAccount, type Principal } from '../../src/core/principal.ts';
+import { scopesForRoles } from '../../src/core/scopes.ts';
 import type { TestApp } from './app.ts';
 
 /** A password the policy accepts. */

@@ -131,7 +131,14 @@ describe('around the module', () => {
   it("erases an account's links when the account is deleted", async () => {
     const carol = await signUp(t);
     await link(carol.id);
-    await deleteAccount(t.app.auth.rt, await principalFor(t, carol.id), carol.id);
+    const accounts = {
+      db: t.db.database.db,
+      events: t.app.ctx.events,
+      hasher: t.app.auth.hasher,
+      forgetAccount: t.app.auth.forgetAccount,
+      reauthenticate: t.app.auth.reauthenticate,
+    };
+    await deleteAccount(accounts, await principalFor(t, carol.id), carol.id);
     const rows = await t.db.database.db
       .select()
       .from(linkedIdentities)

@@ -4,7 +4,7 @@ import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newId } from '../../src/core/ids.ts';
 import { accounts } from '../../src/db/schema/accounts.ts';
-import { createPasswordHasher } from '../../src/modules/auth/passwords/password-hasher.ts';
+import { createPasswordHasher } from '../../src/core/passwords/password-hasher.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.ts';
 import {
   accountRow,

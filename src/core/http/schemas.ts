@@ -42,7 +42,8 @@ export const PageQuery = Type.Object({
 // text (a 500 before this), a lone surrogate cannot be stored as UTF-8, and the rest has no place in a name.
 // TypeBox compiles `pattern` with the `u` flag, where `[\uD800-\uDFFF]` matches only unpaired halves.
 const NO_CONTROL = '^[^\\u0000-\\u001F\\u007F-\\u009F\\uD800-\\uDFFF]*$';
-const NO_CONTROL_BUT_WHITESPACE = '^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F\\uD800-\\uDFFF]*$';
+const NO_CONTROL_BUT_WHITESPACE =
+  '^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F\\uD800-\\uDFFF]*$';
 
 type StringOptions = Parameters<typeof Type.String>[0];
 

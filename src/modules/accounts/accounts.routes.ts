@@ -1,8 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { problemResponses } from '../../core/http/schemas.ts';
-import type {} from '../auth/auth.module.ts';
-import { principalOf, SECURED } from '../auth/auth.guard.ts';
+import { principalOf, SECURED, type Guard } from '../../core/principal.ts';
 import { listAccounts, searchAccounts } from './accounts.queries.ts';
 import {
   Account,
@@ -14,7 +13,13 @@ import {
   SearchAccountsBody,
   UpdateAccountBody,
 } from './accounts.schemas.ts';
-import { createAccount, deleteAccount, getAccount, updateAccount } from './accounts.service.ts';
+import {
+  createAccount,
+  deleteAccount,
+  getAccount,
+  updateAccount,
+  type AccountsRuntime,
+} from './accounts.service.ts';
 import { toAccountView } from './accounts.view.ts';
 
 const AccountRef = Type.Ref('Account');
@@ -23,7 +28,10 @@ const AccountRef = Type.Ref('Account');
  * /v1/accounts: admins create, list, search, read, update and delete any account (`admin` scope); an
  * account reads itself with `accounts:read` and updates or deletes itself with `accounts:write`.
  */
-export const accountsRoutes: FastifyPluginAsyncTypebox = async (app) => {
+export const accountsRoutes: FastifyPluginAsyncTypebox<{ rt: AccountsRuntime; guard: Guard }> = async (
+  app,
+  { rt, guard },
+) => {
   const shared = [
     Account,
     CreateAccountBody,
@@ -33,7 +41,6 @@ export const accountsRoutes: FastifyPluginAsyncTypebox = async (app) => {
     AccountSearchResult,
   ];
   for (const schema of shared) app.addSchema(schema);
-  const { rt, guard } = app.auth;
   const base = { tags: ['accounts'], security: SECURED };
 
   app.post(

@@ -3,17 +3,30 @@ import { isUniqueViolation } from '../../core/db/errors.ts';
 import { conflict, forbidden, notFound, validationFailed } from '../../core/errors/app-error.ts';
 import { newId } from '../../core/ids.ts';
 import { ROLES, type Role } from '../../db/schema/accounts.ts';
-import * as apiKeys from '../api-keys/api-keys.repository.ts';
-import { assertPasswordPolicy, revokeAllSessions, type AuthRuntime } from '../auth/auth.service.ts';
-import { actsAsAdmin, canActFor, type Principal } from '../auth/principal.ts';
+import type { Db } from '../../core/db/database.ts';
+import type { DomainEventHooks } from '../../core/events.ts';
+import type { PasswordHasher } from '../../core/passwords/password-hasher.ts';
+import { assertPasswordPolicy } from '../../core/passwords/password-policy.ts';
 import {
-  notifyEmailChanged,
+  actsAsAdmin,
+  canActFor,
   reauthenticationRequired,
-  requestEmailChange,
-  requireRecentPassword,
-} from '../auth/index.ts';
+  type Principal,
+  type Reauthenticate,
+} from '../../core/principal.ts';
 import * as repo from './accounts.repository.ts';
 import type { CreateAccountBody, UpdateAccountBody } from './accounts.schemas.ts';
+
+/** What the account services need, passed in by the composition root. */
+export interface AccountsRuntime {
+  readonly db: Db;
+  readonly events: DomainEventHooks;
+  readonly hasher: Pick<PasswordHasher, 'hash'>;
+  /** Drops cached credential state after a committed change (the auth module's `forgetAccount`). */
+  readonly forgetAccount: (accountId: string) => void;
+  /** Asks for the password again before an email change (the auth module's `reauthenticate`). */
+  readonly reauthenticate: Reauthenticate;
+}
 
 export type CreateAccountInput = Static<typeof CreateAccountBody>;
 export type UpdateAccountInput = Static<typeof UpdateAccountBody>;
@@ -39,7 +52,10 @@ const isActiveAdmin = (a: { isActive: boolean; roles: readonly Role[] }) =>
   a.isActive && a.roles.includes('admin');
 
 /** Creates an account for an admin: the password policy applies, and a taken email is 409. */
-export async function createAccount(rt: AuthRuntime, input: CreateAccountInput): Promise<repo.AccountRow> {
+export async function createAccount(
+  rt: AccountsRuntime,
+  input: CreateAccountInput,
+): Promise<repo.AccountRow> {
   assertPasswordPolicy(input.password);
   assertBirthDate(input.date_of_birth);
   const passwordHash = await rt.hasher.hash(input.password);
@@ -74,7 +90,7 @@ export async function createAccount(rt: AuthRuntime, input: CreateAccountInput):
 
 /** The account, for itself or an admin; anyone else's is 404 so its existence is not revealed. */
 export async function getAccount(
-  rt: AuthRuntime,
+  rt: AccountsRuntime,
   principal: Principal,
   id: string,
 ): Promise<repo.AccountRow> {
@@ -127,13 +143,14 @@ const isEmailChange = (current: repo.AccountRow, input: UpdateAccountInput): boo
  * Partial update by the account itself or an admin. Only admins change roles or `is_active` (sending the
  * current value is not a change); roles, activity and email changes refuse the access tokens issued
  * before; deactivation also ends every session. A new email address needs the caller's password again
- * (`current_password`, or a fresh credential; see `requireRecentPassword`), since any one credential may
- * be stolen: the account's own change waits for the new address to confirm a mailed link (and the old
- * address is told); an admin's change of another account applies at once, unverified, and the old
- * address is told. A taken address is 409.
+ * (`current_password`, or a fresh credential; see `Reauthenticate`), since any one credential may be
+ * stolen: the account's own change waits for the new address to confirm a mailed link
+ * (`account.email_change_requested`, which recovery answers with the link and a notice to the old
+ * address); an admin's change of another account applies at once, unverified
+ * (`account.email_changed`: the old address is told). A taken address is 409.
  */
 export async function updateAccount(
-  rt: AuthRuntime,
+  rt: AccountsRuntime,
   principal: Principal,
   id: string,
   input: UpdateAccountInput,
@@ -145,7 +162,7 @@ export async function updateAccount(
   const before = input.email === undefined ? undefined : await repo.findById(rt.db, id);
   // The password is checked (a slow hash) before the transaction, and the plan made inside it again.
   const passwordChecked = before !== undefined && isEmailChange(before, input);
-  if (passwordChecked) await requireRecentPassword(rt, principal, input.current_password, client.ip);
+  if (passwordChecked) await rt.reauthenticate(principal, input.current_password, client.ip);
   const mayTouchAdmins = input.roles !== undefined || input.is_active === false;
   let result: { row: repo.AccountRow; revokesTokens: boolean };
   try {
@@ -161,11 +178,21 @@ export async function updateAccount(
       if (plan.emailChanged && !passwordChecked) throw reauthenticationRequired();
       if (plan.losesAdmin) assertAnotherAdmin(admins, id);
       const row = Object.keys(plan.values).length > 0 ? await repo.update(tx, id, plan.values) : current;
-      if (plan.deactivates) await revokeAllSessions(tx, id, 'account_deactivated');
-      const previous = { id, email: current.email, name: row!.name };
-      if (plan.pendingEmail) await requestEmailChange(tx, rt, previous, plan.pendingEmail);
-      else if (plan.emailChanged) {
-        await notifyEmailChanged(tx, rt, previous, row!.email!, { at: new Date(), byAdmin: true });
+      if (plan.deactivates) await rt.events.emit(tx, 'account.deactivated', { accountId: id });
+      const previous = { accountId: id, email: current.email, name: row!.name };
+      if (plan.pendingEmail) {
+        await rt.events.emit(tx, 'account.email_change_requested', {
+          ...previous,
+          newEmail: plan.pendingEmail,
+        });
+      } else if (plan.emailChanged) {
+        const changed = {
+          accountId: id,
+          previousEmail: current.email,
+          newEmail: row!.email!,
+          name: row!.name,
+        };
+        await rt.events.emit(tx, 'account.email_changed', { ...changed, byAdmin: true });
       }
       return { row: row!, revokesTokens: plan.revokesTokens };
     });
@@ -174,7 +201,7 @@ export async function updateAccount(
     throw error;
   }
   // After the commit (deactivation implies revokesTokens), never inside the transaction.
-  if (result.revokesTokens) rt.authenticator.forgetAccount(id);
+  if (result.revokesTokens) rt.forgetAccount(id);
   return result.row;
 }
 
@@ -183,20 +210,18 @@ function assertAnotherAdmin(lockedAdminIds: readonly string[], id: string): void
 }
 
 /**
- * Deletes an account in one transaction: ends its sessions, revokes its API keys, erases its personal data
- * (leaving a tombstone) and emits `account.deleted` for the modules holding more of its data.
+ * Deletes an account in one transaction: erases its personal data (leaving a tombstone) and emits
+ * `account.deleted`, on which every module erases what it holds (sessions, API keys, links, mail, …).
  */
-export async function deleteAccount(rt: AuthRuntime, principal: Principal, id: string): Promise<void> {
+export async function deleteAccount(rt: AccountsRuntime, principal: Principal, id: string): Promise<void> {
   if (!canActFor(principal, id)) throw notFound('account');
   await rt.db.transaction(async (tx) => {
     const admins = await repo.lockActiveAdminIds(tx);
     const current = await repo.findByIdForUpdate(tx, id);
     if (!current) throw notFound('account');
     if (admins.includes(id)) assertAnotherAdmin(admins, id);
-    await revokeAllSessions(tx, id, 'account_deleted');
-    await apiKeys.revokeAllOf(tx, id);
     await repo.erase(tx, id);
     await rt.events.emit(tx, 'account.deleted', { accountId: id, email: current.email });
   });
-  rt.authenticator.forgetAccount(id);
+  rt.forgetAccount(id);
 }

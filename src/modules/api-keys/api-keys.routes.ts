@@ -2,18 +2,28 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { AppError, validationFailed } from '../../core/errors/app-error.ts';
 import { decodeCursor, pageOf } from '../../core/http/cursor.ts';
-import { problemResponses } from '../../core/http/schemas.ts';
-import { principalOf, SECURED } from '../auth/auth.guard.ts';
-import { IdParam } from '../auth/auth.schemas.ts';
-import { actsAsAdmin } from '../auth/principal.ts';
-import { requireRecentPassword } from '../auth/index.ts';
+import type { Db } from '../../core/db/database.ts';
+import { IdParam, problemResponses } from '../../core/http/schemas.ts';
+import { actsAsAdmin, principalOf, SECURED, type Guard, type Reauthenticate } from '../../core/principal.ts';
 import * as repo from './api-keys.repository.ts';
 import { ApiKey, ApiKeyList, ApiKeyListQuery, CreateApiKeyBody, CreatedApiKey } from './api-keys.schemas.ts';
 import { assertMayCreateKeys, createApiKey, revokeApiKey, toApiKeyView } from './api-keys.service.ts';
 
 /** `/v1/api-keys`: create (secret shown once), list without secrets, revoke. */
-export const apiKeysRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { guard, rt } = app.auth;
+export interface ApiKeysRuntime {
+  readonly db: Db;
+  /** The auth module's `forgetApiKey`: a revoked key stops working at once on every instance. */
+  readonly forgetApiKey: (keyId: string) => void;
+  /** The auth module's `reauthenticate`: the password again before minting a key. */
+  readonly reauthenticate: Reauthenticate;
+  /** API_KEY_MAX_TTL: the longest a key may live, and its default lifetime. */
+  readonly maxTtlSeconds: number;
+}
+
+export const apiKeysRoutes: FastifyPluginAsyncTypebox<{ rt: ApiKeysRuntime; guard: Guard }> = async (
+  app,
+  { rt, guard },
+) => {
   for (const schema of [ApiKey, CreatedApiKey, ApiKeyList, CreateApiKeyBody]) app.addSchema(schema);
   const tags = ['api-keys'];
 
@@ -33,9 +43,8 @@ export const apiKeysRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request, reply) => {
       const principal = principalOf(request);
       assertMayCreateKeys(principal);
-      await requireRecentPassword(rt, principal, request.body.current_password, request.ip);
-      const maxTtl = rt.config.apiKeyMaxTtlSeconds;
-      return reply.code(201).send(await createApiKey(rt.db, principal, request.body, maxTtl));
+      await rt.reauthenticate(principal, request.body.current_password, request.ip);
+      return reply.code(201).send(await createApiKey(rt.db, principal, request.body, rt.maxTtlSeconds));
     },
   );
 
@@ -88,7 +97,7 @@ export const apiKeysRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request, reply) => {
       const revoked = await revokeApiKey(rt.db, principalOf(request), request.params.id);
-      rt.authenticator.forgetApiKey(revoked.id);
+      rt.forgetApiKey(revoked.id);
       return reply.code(204).send(null);
     },
   );

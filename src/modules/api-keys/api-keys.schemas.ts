@@ -1,5 +1,5 @@
 import { Type } from 'typebox';
-import { SCOPES } from '../auth/scopes.ts';
+import { SCOPES } from '../../core/scopes.ts';
 
 const ScopeName = Type.Union(SCOPES.map((s) => Type.Literal(s)));
 

@@ -3,10 +3,9 @@ import { AppError, notFound } from '../../core/errors/app-error.ts';
 import { randomToken, safeEqual, sha256 } from '../../core/crypto/tokens.ts';
 import type { DbOrTx } from '../../core/db/database.ts';
 import { newId } from '../../core/ids.ts';
-import { canActFor, type Principal } from '../auth/principal.ts';
-import { effectiveScopes, isScope, type Scope } from '../auth/scopes.ts';
-import { queueMail } from '../mail/mail.service.ts';
-import { renderMail } from '../mail/mail.templates.ts';
+import { canActFor, type Principal } from '../../core/principal.ts';
+import { effectiveScopes, isScope, type Scope } from '../../core/scopes.ts';
+import { queueMail, renderMail } from '../mail/index.ts';
 import * as repo from './api-keys.repository.ts';
 
 const KEY_FORMAT = /^bwk_([0-9a-f]{12})_([A-Za-z0-9_-]{43})$/;

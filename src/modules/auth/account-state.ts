@@ -3,7 +3,7 @@ import { and, eq, isNull, sql } from 'drizzle-orm';
 import type { Db } from '../../core/db/database.ts';
 import { accounts as accountsTable } from '../../db/schema/accounts.ts';
 import { sessions as sessionsTable } from '../../db/schema/sessions.ts';
-import { toPrincipalAccount, type PrincipalAccount } from './principal.ts';
+import { toPrincipalAccount, type PrincipalAccount } from '../../core/principal.ts';
 import type { SessionRow } from './sessions.repository.ts';
 
 /** How stale revocation state may be on an instance that did not make the change itself. */

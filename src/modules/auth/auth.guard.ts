@@ -1,27 +1,17 @@
-import type { FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
+import type { FastifyRequest } from 'fastify';
 import { AppError } from '../../core/errors/app-error.ts';
-import { ANY_PRINCIPAL } from '../../core/http/openapi.plugin.ts';
+import type { Guard, Requirement } from '../../core/principal.ts';
 import type { Authenticator } from './authenticator.ts';
-import type { Principal } from './principal.ts';
-import type { Scope } from './scopes.ts';
 
-declare module 'fastify' {
-  interface FastifyRequest {
-    principal?: Principal;
-  }
-}
-
-export interface Requirement {
-  /** A scope the credential must carry (`admin` implies the admin role). */
-  readonly scope?: Scope;
-}
+export { principalOf, SECURED, type Requirement } from '../../core/principal.ts';
 
 /**
- * The preHandler a protected route declares: 401 without a valid credential, 403 without the scope.
+ * Builds the guard every module receives: `guard({ scope })` is the preHandler of a protected route — 401
+ * without a valid credential, 403 without the scope.
  * @example app.get('/v1/things', { preHandler: guard({ scope: 'accounts:read' }), schema: { security } }, handler)
  */
-export function createGuard(authenticator: Authenticator) {
-  return (requirement: Requirement = {}): preHandlerAsyncHookHandler =>
+export function createGuard(authenticator: Authenticator): Guard {
+  return (requirement: Requirement = {}) =>
     async function guard(request: FastifyRequest) {
       const principal = await authenticator.authenticate(request);
       if (!principal) throw authenticator.unauthenticated('Authentication is required.');
@@ -31,12 +21,3 @@ export function createGuard(authenticator: Authenticator) {
       request.principal = principal;
     };
 }
-
-/** The principal a guarded handler runs for. */
-export function principalOf(request: FastifyRequest): Principal {
-  if (!request.principal) throw new AppError('UNAUTHENTICATED', 'Authentication is required.');
-  return request.principal;
-}
-
-/** The OpenAPI `security` of a guarded route: every scheme works. */
-export const SECURED = ANY_PRINCIPAL;

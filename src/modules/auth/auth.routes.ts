@@ -3,14 +3,19 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { AppError } from '../../core/errors/app-error.ts';
 import { problemResponses } from '../../core/http/schemas.ts';
-import { Account, UserEnvelope } from '../accounts/accounts.schemas.ts';
-import { toAccountView } from '../accounts/accounts.view.ts';
+import {
+  Account,
+  createAccount,
+  toAccountView,
+  UserEnvelope,
+  type AccountsRuntime,
+} from '../accounts/index.ts';
 import * as sessionRepo from './sessions.repository.ts';
 import { IdParam, LoginBody, Me, RegisterBody, SessionList, SessionView } from './auth.schemas.ts';
-import { createAccount } from '../accounts/accounts.service.ts';
 import { login, logout, revokeOwnSession, type AuthRuntime } from './auth.service.ts';
 import { principalOf, SECURED, type createGuard } from './auth.guard.ts';
 import { clearSessionCookies, setSessionCookies } from './session-cookies.ts';
+import { requireRecentPassword } from './reauth.ts';
 
 interface Options {
   rt: AuthRuntime;
@@ -23,6 +28,14 @@ export const authRoutes: FastifyPluginAsyncTypebox<Options> = async (app, { rt, 
   for (const schema of [Account, UserEnvelope, RegisterBody, LoginBody, Me, SessionView, SessionList])
     app.addSchema(schema);
   const tags = ['auth'];
+  // Self-registration is account creation with the defaults, through the accounts module's service.
+  const accounts: AccountsRuntime = {
+    db: rt.db,
+    events: rt.events,
+    hasher: rt.hasher,
+    forgetAccount: (id) => rt.authenticator.forgetAccount(id),
+    reauthenticate: (principal, password, ip) => requireRecentPassword(rt, principal, password, ip),
+  };
   const client = (request: { ip: string; headers: { 'user-agent'?: string } }) => ({
     ip: request.ip,
     userAgent: request.headers['user-agent'],
@@ -40,7 +53,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<Options> = async (app, { rt, 
     },
     async (request, reply) => {
       // Self-registration is account creation with the defaults (role `user`), through the same service.
-      const account = await createAccount(rt, request.body);
+      const account = await createAccount(accounts, request.body);
       return reply.code(201).send({ user: toAccountView(account) });
     },
   );

@@ -1,13 +1,12 @@
 import type { Config } from '../../core/config/config.ts';
 import type { Db, DbOrTx } from '../../core/db/database.ts';
 import type { DomainEventHooks } from '../../core/events.ts';
-import { AppError, notFound, validationFailed } from '../../core/errors/app-error.ts';
-import * as accounts from '../accounts/accounts.repository.ts';
+import { AppError, notFound } from '../../core/errors/app-error.ts';
+import * as accounts from '../accounts/index.ts';
 import type { Authenticator } from './authenticator.ts';
-import type { PasswordHasher } from './passwords/password-hasher.ts';
-import { checkPassword } from './passwords/password-policy.ts';
-import type { Principal } from './principal.ts';
-import { effectiveScopes, parseScopeParam, scopesForRoles } from './scopes.ts';
+import type { PasswordHasher } from '../../core/passwords/password-hasher.ts';
+import type { Principal } from '../../core/principal.ts';
+import { effectiveScopes, parseScopeParam, scopesForRoles } from '../../core/scopes.ts';
 import * as sessionRepo from './sessions.repository.ts';
 import {
   rotateRefreshToken,
@@ -43,12 +42,6 @@ export interface TokenPair {
   expires_in: number;
   refresh_token: string;
   scope: string;
-}
-
-/** Fails with 422 naming the field when the password breaks the policy. */
-export function assertPasswordPolicy(password: string, field = 'password'): void {
-  const verdict = checkPassword(password);
-  if (!verdict.ok) throw validationFailed([{ path: `/body/${field}`, message: verdict.reason }]);
 }
 
 export async function passwordGrant(

@@ -1,6 +1,9 @@
-import type { FastifyInstance } from 'fastify';
+import { asc, eq } from 'drizzle-orm';
+import type { FastifyPluginAsync } from 'fastify';
 import type { Config } from '../../core/config/config.ts';
-import type {} from '../auth/auth.module.ts';
+import type { AppContext } from '../../core/context.ts';
+import { linkedIdentities } from '../../db/schema/identities.ts';
+import type { AuthApi } from '../auth/index.ts';
 import { deleteAllOf } from './identities.repository.ts';
 import { identitiesRoutes } from './identities.routes.ts';
 import { httpAllowed, OidcClient } from './oidc-client.ts';
@@ -37,14 +40,36 @@ export function createOidcClients(config: Config, options: IdentitiesOptions = {
   return clients;
 }
 
-/**
- * Linked identities: sign-in and linking through OpenID Connect providers, and an account's links.
- * Register after the auth module. An account's deletion erases its links in the same transaction.
- * @example await app.register(identitiesModule)
- */
-export async function identitiesModule(app: FastifyInstance, options: IdentitiesOptions = {}): Promise<void> {
-  const { config, events } = app.ctx;
-  const providers = createOidcClients(config, options);
-  events.on('account.deleted', (tx, { accountId }) => deleteAllOf(tx, accountId));
-  await app.register(identitiesRoutes, { ir: { rt: app.auth.rt, providers } });
+export interface IdentitiesDeps extends IdentitiesOptions {
+  readonly ctx: AppContext;
+  readonly auth: AuthApi;
 }
+
+/**
+ * Linked identities: sign-in and linking through OpenID Connect providers, and an account's links. An
+ * account's deletion erases its links in the same transaction; they are listed in its export.
+ * @example await app.register(identitiesModule({ ctx, auth }))
+ */
+export const identitiesModule =
+  ({ ctx, auth, ...options }: IdentitiesDeps): FastifyPluginAsync =>
+  async (app) => {
+    const { config, events, exports, database } = ctx;
+    const providers = createOidcClients(config, options);
+    events.on('account.deleted', (tx, { accountId }) => deleteAllOf(tx, accountId));
+    exports.register('linked_identities', (db, id) =>
+      db
+        .select({
+          id: linkedIdentities.id,
+          provider: linkedIdentities.provider,
+          subject: linkedIdentities.subject,
+          email: linkedIdentities.email,
+          email_verified: linkedIdentities.emailVerified,
+          created_at: linkedIdentities.createdAt,
+        })
+        .from(linkedIdentities)
+        .where(eq(linkedIdentities.accountId, id))
+        .orderBy(asc(linkedIdentities.createdAt), asc(linkedIdentities.id)),
+    );
+    const ir = { db: database.db, config, auth, providers };
+    await app.register(identitiesRoutes, { ir, guard: auth.guard });
+  };

@@ -6,11 +6,8 @@ import { AppError } from '../../core/errors/app-error.ts';
 import { clearCookie, readCookie, setCookie } from '../../core/http/cookies.ts';
 import { ANY_PRINCIPAL } from '../../core/http/openapi.plugin.ts';
 import { problemResponses } from '../../core/http/schemas.ts';
-import { Account } from '../accounts/accounts.schemas.ts';
-import { toAccountView } from '../accounts/accounts.view.ts';
-import { principalOf, SECURED } from '../auth/auth.guard.ts';
-import { setSessionCookies } from '../auth/session-cookies.ts';
-import type { Principal } from '../auth/principal.ts';
+import { principalOf, SECURED, type Guard, type Principal } from '../../core/principal.ts';
+import { Account, toAccountView } from '../accounts/index.ts';
 import * as s from './identities.schemas.ts';
 import {
   AUTHORIZATION_TTL_SECONDS,
@@ -26,11 +23,13 @@ export const STATE_COOKIE = 'bulwark_oauth_state';
 const Redirect = Type.Null({ description: 'Redirect (Location header)' });
 
 /** External sign-in and linking (/v1/auth/oauth/…) and an account's links (/v1/accounts/{id}/links). */
-export const identitiesRoutes: FastifyPluginAsyncTypebox<{ ir: IdentitiesRuntime }> = async (app, { ir }) => {
+export const identitiesRoutes: FastifyPluginAsyncTypebox<{ ir: IdentitiesRuntime; guard: Guard }> = async (
+  app,
+  { ir, guard },
+) => {
   if (!app.getSchema('Account')) app.addSchema(Account);
   for (const schema of [s.LinkedIdentity, s.LinkedIdentityList, s.OAuthCallbackResult]) app.addSchema(schema);
-  const { rt, guard } = app.auth;
-  const { config } = rt;
+  const { config } = ir;
   const tags = ['identities'];
 
   app.get(
@@ -82,7 +81,7 @@ export const identitiesRoutes: FastifyPluginAsyncTypebox<{ ir: IdentitiesRuntime
         browserState,
         client: { ip: request.ip, userAgent: request.headers['user-agent'] },
       });
-      if (outcome.kind === 'signed_in') setSessionCookies(reply, config, outcome.cookie, outcome.csrfToken);
+      if (outcome.kind === 'signed_in') ir.auth.setSessionCookies(reply, outcome.cookie, outcome.csrfToken);
       if (outcome.redirectTo) return reply.redirect(outcome.redirectTo, 302);
       return outcome.kind === 'signed_in'
         ? { user: toAccountView(outcome.account), csrf_token: outcome.csrfToken }
@@ -103,7 +102,7 @@ export const identitiesRoutes: FastifyPluginAsyncTypebox<{ ir: IdentitiesRuntime
       },
     },
     async (request) => {
-      const rows = await listLinks(rt, principalOf(request), request.params.id);
+      const rows = await listLinks(ir, principalOf(request), request.params.id);
       return { items: rows.map(s.toLinkView), next_cursor: null };
     },
   );
@@ -121,7 +120,7 @@ export const identitiesRoutes: FastifyPluginAsyncTypebox<{ ir: IdentitiesRuntime
       },
     },
     async (request, reply) => {
-      await unlink(rt, principalOf(request), request.params.id, request.params.link_id);
+      await unlink(ir, principalOf(request), request.params.id, request.params.link_id);
       return reply.code(204).send(null);
     },
   );
@@ -131,7 +130,7 @@ export const identitiesRoutes: FastifyPluginAsyncTypebox<{ ir: IdentitiesRuntime
     const { authorization, 'x-auth': xAuth, 'x-api-key': xApiKey } = request.headers;
     const explicit = authorization !== undefined || xAuth !== undefined || xApiKey !== undefined;
     try {
-      return await rt.authenticator.authenticate(request);
+      return await ir.auth.authenticate(request);
     } catch (error) {
       if (!explicit && error instanceof AppError && error.code === 'UNAUTHENTICATED') return undefined;
       throw error;

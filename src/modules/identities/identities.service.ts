@@ -1,9 +1,10 @@
 import { safeEqual, sha256 } from '../../core/crypto/tokens.ts';
 import { AppError, forbidden, notFound } from '../../core/errors/app-error.ts';
-import type { AccountRow } from '../accounts/accounts.repository.ts';
-import type { AuthRuntime } from '../auth/auth.service.ts';
-import type { Principal } from '../auth/principal.ts';
-import { startCookieSession, type ClientInfo } from '../auth/sessions.service.ts';
+import type { Config } from '../../core/config/config.ts';
+import type { Db } from '../../core/db/database.ts';
+import type { Principal } from '../../core/principal.ts';
+import type { AccountRow } from '../accounts/index.ts';
+import type { AuthApi, ClientInfo } from '../auth/index.ts';
 import * as repo from './identities.repository.ts';
 import { accountForSignIn, linkIdentity } from './links.service.ts';
 import type { OidcClient } from './oidc-client.ts';
@@ -12,8 +13,11 @@ import { redirectTarget } from './redirect-target.ts';
 /** How long the user may take at the provider before the authorization request is forgotten. */
 export const AUTHORIZATION_TTL_SECONDS = 600;
 
+/** What the identities services need, passed in by the module. */
 export interface IdentitiesRuntime {
-  readonly rt: AuthRuntime;
+  readonly db: Db;
+  readonly config: Config;
+  readonly auth: AuthApi;
   readonly providers: ReadonlyMap<string, OidcClient>;
 }
 
@@ -55,10 +59,10 @@ export async function startAuthorization(
   if (principal && !principal.scopes.includes('accounts:write')) {
     throw forbidden('Linking an identity needs the accounts:write scope.');
   }
-  const target = redirectTarget(redirectTo, ir.rt.config.publicUrl);
+  const target = redirectTarget(redirectTo, ir.config.publicUrl);
   const request = await provider.authorize();
-  await repo.purgeExpiredStates(ir.rt.db);
-  await repo.insertState(ir.rt.db, {
+  await repo.purgeExpiredStates(ir.db);
+  await repo.insertState(ir.db, {
     stateHash: sha256(request.state),
     provider: name,
     codeVerifier: request.codeVerifier,
@@ -83,7 +87,7 @@ export async function completeAuthorization(
   const { query } = input;
   if (query.error !== undefined) {
     // The request is over either way: forget it so that its state cannot be replayed.
-    if (query.state) await repo.consumeState(ir.rt.db, sha256(query.state), name);
+    if (query.state) await repo.consumeState(ir.db, sha256(query.state), name);
     throw providerRefused(name, query.error);
   }
   if (!query.state || !query.code) throw badRequest('The callback needs `code` and `state`.');
@@ -92,7 +96,7 @@ export async function completeAuthorization(
   if (!input.browserState || !safeEqual(input.browserState, query.state)) {
     throw badRequest('This sign-in was not started in this browser; start it again.');
   }
-  const pending = await repo.consumeState(ir.rt.db, sha256(query.state), name);
+  const pending = await repo.consumeState(ir.db, sha256(query.state), name);
   if (!pending || pending.expiresAt.getTime() <= Date.now()) {
     throw badRequest('This sign-in request is unknown, expired or already used; start it again.');
   }
@@ -102,17 +106,11 @@ export async function completeAuthorization(
     codeVerifier: pending.codeVerifier,
   });
   if (pending.accountId) {
-    const link = await linkIdentity(ir.rt, pending.accountId, name, identity);
+    const link = await linkIdentity(ir, pending.accountId, name, identity);
     return { kind: 'linked', link, redirectTo: pending.redirectTo };
   }
-  const account = await accountForSignIn(ir.rt, name, identity);
-  const { session, cookie } = await startCookieSession(
-    ir.rt.db,
-    account.id,
-    ir.rt.config.sessionMaxAgeSeconds,
-    input.client,
-  );
-  const csrfToken = ir.rt.authenticator.csrfToken(session.id);
+  const account = await accountForSignIn(ir, name, identity);
+  const { cookie, csrfToken } = await ir.auth.startCookieSession(account.id, input.client);
   return { kind: 'signed_in', account, cookie, csrfToken, redirectTo: pending.redirectTo };
 }
 

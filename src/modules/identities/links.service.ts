@@ -1,13 +1,20 @@
 import { isUniqueViolation } from '../../core/db/errors.ts';
 import { conflict, forbidden, notFound } from '../../core/errors/app-error.ts';
 import { newId } from '../../core/ids.ts';
-import * as accounts from '../accounts/accounts.repository.ts';
-import type { AuthRuntime } from '../auth/auth.service.ts';
-import { canActFor, type Principal } from '../auth/principal.ts';
+import type { Config } from '../../core/config/config.ts';
+import type { Db } from '../../core/db/database.ts';
+import * as accounts from '../accounts/index.ts';
+import { canActFor, type Principal } from '../../core/principal.ts';
 import * as repo from './identities.repository.ts';
 import type { ExternalIdentity } from './oidc-client.ts';
 
 export const ALREADY_LINKED = 'This identity is already linked to another account; unlink it there first.';
+/** The database and settings the link rules need (an `IdentitiesRuntime` is one). */
+export interface LinksRuntime {
+  readonly db: Db;
+  readonly config: Config;
+}
+
 export const NO_MERGE =
   'An account with this email already exists. It is never merged automatically: sign in to it another way, then link this identity from there.';
 export const UNVERIFIED =
@@ -20,7 +27,7 @@ export const LAST_WAY_IN =
 
 /** Links an identity to an account; idempotent for the same account, 409 when another account has it. */
 export async function linkIdentity(
-  rt: AuthRuntime,
+  rt: LinksRuntime,
   accountId: string,
   provider: string,
   identity: ExternalIdentity,
@@ -47,7 +54,7 @@ export async function linkIdentity(
   }
 }
 
-async function relink(rt: AuthRuntime, link: repo.LinkRow, accountId: string, identity: ExternalIdentity) {
+async function relink(rt: LinksRuntime, link: repo.LinkRow, accountId: string, identity: ExternalIdentity) {
   if (link.accountId !== accountId) throw conflict(ALREADY_LINKED);
   await repo.updateLinkEmail(rt.db, link.id, identity.email, identity.emailVerified);
   return { ...link, email: identity.email, emailVerified: identity.emailVerified };
@@ -58,7 +65,7 @@ async function relink(rt: AuthRuntime, link: repo.LinkRow, accountId: string, id
  * provider-verified email no account has, a new one. Never merged into an existing account by email.
  */
 export async function accountForSignIn(
-  rt: AuthRuntime,
+  rt: LinksRuntime,
   provider: string,
   identity: ExternalIdentity,
 ): Promise<accounts.AccountRow> {
@@ -74,7 +81,7 @@ export async function accountForSignIn(
   return account;
 }
 
-async function createFor(rt: AuthRuntime, provider: string, identity: ExternalIdentity) {
+async function createFor(rt: LinksRuntime, provider: string, identity: ExternalIdentity) {
   // Checked before anything else, and the same whether an account has the email or not: an unverified
   // claim reveals nothing.
   if (!identity.email || !identity.emailVerified) throw forbidden(UNVERIFIED);
@@ -111,7 +118,7 @@ async function createFor(rt: AuthRuntime, provider: string, identity: ExternalId
 
 /** The links of an account, for itself or an admin; anyone else gets 404. */
 export async function listLinks(
-  rt: AuthRuntime,
+  rt: LinksRuntime,
   principal: Principal,
   accountId: string,
 ): Promise<repo.LinkRow[]> {
@@ -122,7 +129,7 @@ export async function listLinks(
 
 /** Removes a link, unless it is the last way into an account without a password (409). */
 export async function unlink(
-  rt: AuthRuntime,
+  rt: LinksRuntime,
   principal: Principal,
   accountId: string,
   linkId: string,

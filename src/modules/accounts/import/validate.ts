@@ -1,7 +1,7 @@
 import { fullFormats } from 'ajv-formats/dist/formats.js';
 import { ROLES, type Role } from '../../../db/schema/accounts.ts';
-import { isLegacyHash, MAX_HASH_LENGTH } from '../../auth/passwords/legacy-hashes.ts';
-import { ARGON2_LIMITS } from '../../auth/passwords/password-hasher.ts';
+import { isLegacyHash, MAX_HASH_LENGTH } from '../../../core/passwords/legacy-hashes.ts';
+import { ARGON2_LIMITS } from '../../../core/passwords/password-hasher.ts';
 
 /** A valid line of an import file, ready for the upsert. `null` means "not given". */
 export interface ImportRow {

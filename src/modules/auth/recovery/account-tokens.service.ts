@@ -1,7 +1,7 @@
 import { randomToken, sha256 } from '../../../core/crypto/tokens.ts';
 import type { DbOrTx } from '../../../core/db/database.ts';
 import type { FieldError } from '../../../core/errors/app-error.ts';
-import * as accounts from '../../accounts/accounts.repository.ts';
+import * as accounts from '../../accounts/index.ts';
 import * as repo from './account-tokens.repository.ts';
 import { unprocessable } from './recovery.errors.ts';
 

@@ -1,9 +1,8 @@
 import { isUniqueViolation } from '../../../core/db/errors.ts';
 import type { DbOrTx } from '../../../core/db/database.ts';
 import { conflict } from '../../../core/errors/app-error.ts';
-import * as accounts from '../../accounts/accounts.repository.ts';
-import { queueMail } from '../../mail/mail.service.ts';
-import { renderMail } from '../../mail/mail.templates.ts';
+import * as accounts from '../../accounts/index.ts';
+import { queueMail, renderMail } from '../../mail/index.ts';
 import type { AuthRuntime } from '../auth.service.ts';
 import * as tokens from './account-tokens.service.ts';
 import { mailTooSoon } from './recovery.errors.ts';
@@ -12,7 +11,8 @@ import type { MailRecipient } from './verification.service.ts';
 const EMAIL_TAKEN = 'An account with this email already exists.';
 
 /**
- * A self-service email change, in the caller's transaction (the caller has checked the password): mails
+ * A self-service email change, in the caller's transaction (the `account.email_change_requested` hook; the
+ * accounts module has checked the password): mails
  * the new address a single-use link, which replaces any earlier one, and the old address a notice. The
  * account keeps its address, and signs in with it, until the link is opened. 409 when another account has
  * the new address; 429 after MAIL_MAX_PER_HOUR requests in an hour (each mails two addresses).
@@ -61,7 +61,13 @@ export async function confirmEmailChange(rt: AuthRuntime, presented: string): Pr
       });
       // Links mailed to the old address are of no use any more.
       await tokens.endAll(tx, account.id, 'verify_email');
-      await notifyEmailChanged(tx, rt, account, newEmail, { at: now, byAdmin: false });
+      await rt.events.emit(tx, 'account.email_changed', {
+        accountId: account.id,
+        previousEmail: account.email,
+        newEmail,
+        name: account.name,
+        byAdmin: false,
+      });
       return row!;
     });
   } catch (error) {
@@ -75,7 +81,8 @@ export async function confirmEmailChange(rt: AuthRuntime, presented: string): Pr
 
 /**
  * Mails the old address that the account's email is now `newEmail`, and ends a pending self-service
- * change (an admin's change, or a confirmed one, supersedes it). In the change's transaction.
+ * change (an admin's change, or a confirmed one, supersedes it). In the change's transaction (the
+ * `account.email_changed` hook).
  */
 export async function notifyEmailChanged(
   tx: DbOrTx,

@@ -1,12 +1,11 @@
 import type { Tx } from '../../../core/db/database.ts';
 import { conflict, notFound, type FieldError } from '../../../core/errors/app-error.ts';
-import * as accounts from '../../accounts/accounts.repository.ts';
-import { revokeAllApiKeys } from '../../api-keys/api-keys.service.ts';
-import { queueMail } from '../../mail/mail.service.ts';
-import { renderMail } from '../../mail/mail.templates.ts';
+import * as accounts from '../../accounts/index.ts';
+import { queueMail, renderMail } from '../../mail/index.ts';
+import { revokeAllApiKeys } from '../../api-keys/index.ts';
 import { revokeAllSessions, type AuthRuntime } from '../auth.service.ts';
-import { checkPassword } from '../passwords/password-policy.ts';
-import type { Principal } from '../principal.ts';
+import { checkPassword } from '../../../core/passwords/password-policy.ts';
+import type { Principal } from '../../../core/principal.ts';
 import * as tokens from './account-tokens.service.ts';
 import { cancelEmailChange } from './email-change.service.ts';
 import { unprocessable } from './recovery.errors.ts';

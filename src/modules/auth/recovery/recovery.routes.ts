@@ -2,10 +2,9 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { validationFailed } from '../../../core/errors/app-error.ts';
 import { problemResponses } from '../../../core/http/schemas.ts';
-import { Account, UserEnvelope } from '../../accounts/accounts.schemas.ts';
-import { toAccountView } from '../../accounts/accounts.view.ts';
-import type {} from '../auth.module.ts';
-import { principalOf, SECURED } from '../auth.guard.ts';
+import { Account, toAccountView, UserEnvelope } from '../../accounts/index.ts';
+import { principalOf, SECURED, type createGuard } from '../auth.guard.ts';
+import type { AuthRuntime } from '../auth.service.ts';
 import type { AddressLimit } from './address-limit.ts';
 import { changePassword, resetPassword } from './passwords.service.ts';
 import { enqueueForEmail, RESEND_QUEUE, RESET_QUEUE } from './recovery.jobs.ts';
@@ -25,14 +24,19 @@ const RESEND_ACCEPTED =
   'If an unverified account has this email address, a new verification link is on its way.';
 const RESENT = 'A new verification link is on its way; earlier links no longer work.';
 
+interface Options {
+  limit: AddressLimit;
+  rt: AuthRuntime;
+  guard: ReturnType<typeof createGuard>;
+}
+
 /** Email verification and password recovery: /v1/auth/verify-email[/resend], /v1/auth/password/*. */
-export const recoveryRoutes: FastifyPluginAsyncTypebox<{ limit: AddressLimit }> = async (app, { limit }) => {
+export const recoveryRoutes: FastifyPluginAsyncTypebox<Options> = async (app, { limit, rt, guard }) => {
   // Shared shapes may come from a parent scope one day; adding them again would throw.
   if (!app.getSchema('Account')) app.addSchema(Account);
   if (!app.getSchema('UserEnvelope')) app.addSchema(UserEnvelope);
   const own = [MailAccepted, VerifyEmailBody, ResendVerificationBody, ForgotPasswordBody];
   for (const schema of [...own, ResetPasswordBody, ChangePasswordBody]) app.addSchema(schema);
-  const { rt, guard } = app.auth;
   const tags = ['auth'];
   const accepted = Type.Ref('MailAccepted');
 

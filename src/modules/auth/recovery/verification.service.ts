@@ -1,8 +1,7 @@
 import type { DbOrTx } from '../../../core/db/database.ts';
 import { conflict, notFound } from '../../../core/errors/app-error.ts';
-import * as accounts from '../../accounts/accounts.repository.ts';
-import { queueMail } from '../../mail/mail.service.ts';
-import { renderMail } from '../../mail/mail.templates.ts';
+import * as accounts from '../../accounts/index.ts';
+import { queueMail, renderMail } from '../../mail/index.ts';
 import type { AuthRuntime } from '../auth.service.ts';
 import * as tokens from './account-tokens.service.ts';
 import { confirmEmailChange } from './email-change.service.ts';

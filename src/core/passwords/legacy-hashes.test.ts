@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import fixtureFile from '../../../../test/fixtures/password-hashes/hashes.json' with { type: 'json' };
+import fixtureFile from '../../../test/fixtures/password-hashes/hashes.json' with { type: 'json' };
 import { isLegacyHash, MAX_PASSWORD_BYTES, verifyLegacyHash } from './legacy-hashes.ts';
 
 const fixtures = fixtureFile.fixtures.map((f) => ({

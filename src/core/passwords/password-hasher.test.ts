@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import fixtureFile from '../../../../test/fixtures/password-hashes/hashes.json' with { type: 'json' };
+import fixtureFile from '../../../test/fixtures/password-hashes/hashes.json' with { type: 'json' };
 import { createPasswordHasher, DEFAULT_ARGON2_PARAMS } from './password-hasher.ts';
 
 // Small parameters where speed matters; the defaults are exercised once below.

@@ -1,5 +1,6 @@
 // The password policy (NIST SP 800-63B style): a length range and a block list, no composition rules.
 import { readFileSync } from 'node:fs';
+import { validationFailed } from '../errors/app-error.ts';
 
 /** Lengths in Unicode code points, so an emoji counts as one character, as a person would count it. */
 export const MIN_PASSWORD_LENGTH = 8;
@@ -47,4 +48,10 @@ export function checkPassword(password: string): PasswordVerdict {
     return { ok: false, reason: 'This password is too common and easy to guess. Choose another.' };
   }
   return { ok: true };
+}
+
+/** Fails with 422 naming the field when the password breaks the policy. */
+export function assertPasswordPolicy(password: string, field = 'password'): void {
+  const verdict = checkPassword(password);
+  if (!verdict.ok) throw validationFailed([{ path: `/body/${field}`, message: verdict.reason }]);
 }

@@ -1,4 +1,4 @@
-import type { Role } from '../../db/schema/accounts.ts';
+import type { Role } from '../db/schema/accounts.ts';
 
 /** Every scope a token or API key can carry (contract §3). */
 export const SCOPES = [
