@@ -240,6 +240,17 @@ describe('confirmation through POST /v1/auth/verify-email', () => {
     expect(await subjectsTo(user.email)).toEqual([]);
   });
 
+  it('at most 5 requests an hour (each mails two addresses): the 6th → 429 with Retry-After', async () => {
+    const user = await member();
+    for (let i = 0; i < 5; i++)
+      expect((await patch(user.id, user.headers, { email: uniqueEmail('many') })).statusCode).toBe(200);
+    const target = uniqueEmail('sixth');
+    const res = await patch(user.id, user.headers, { email: target });
+    expect(res.statusCode).toBe(429);
+    expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
+    expect(await mailRowsTo(target)).toHaveLength(0);
+  });
+
   it('a password reset cancels a pending change (a reset assumes a takeover)', async () => {
     const user = await member();
     const target = uniqueEmail('thief');
