@@ -1,7 +1,7 @@
 import cors from '@fastify/cors';
 import { TypeBoxValidatorCompiler, registerAjvFormats } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance } from 'fastify';
-import type { Logger } from 'pino';
+import type { DestinationStream, Logger } from 'pino';
 import type { Config } from './core/config/config.ts';
 import type { AppContext } from './core/context.ts';
 import type { Database } from './core/db/database.ts';
@@ -9,6 +9,7 @@ import { errorsPlugin } from './core/http/errors.plugin.ts';
 import { openapiPlugin } from './core/http/openapi.plugin.ts';
 import { requestIdFor } from './core/http/request-id.ts';
 import { securityHeaders } from './core/http/security-headers.ts';
+import { Housekeeping } from './core/jobs/housekeeping.ts';
 import { JobWorker } from './core/jobs/worker.ts';
 import { loggerOptions, requestLoggerFactory } from './core/observability/logger.ts';
 import { metricsPlugin } from './core/observability/metrics.ts';
@@ -33,6 +34,8 @@ export interface BuildAppOptions {
   readonly storage?: BlobStorage;
   /** Start the job worker with the app (default: config.jobWorkers). Tests drain it by hand. */
   readonly startWorker?: boolean;
+  /** Where log lines go instead of stdout, as JSON (tests read them). */
+  readonly logStream?: DestinationStream;
   /** Registers extra routes or jobs before the app is sealed (tests and benchmarks). */
   readonly extend?: (app: FastifyInstance) => Promise<void> | void;
 }
@@ -52,7 +55,9 @@ declare module 'fastify' {
 export async function buildApp(options: BuildAppOptions): Promise<FastifyInstance> {
   const { config, database, masterKey } = options;
   const app = Fastify({
-    logger: loggerOptions(config),
+    logger: options.logStream
+      ? { ...loggerOptions(config, { isTTY: false }), stream: options.logStream }
+      : loggerOptions(config),
     genReqId: requestIdFor,
     // Each request's child logger is made on its first log line, not for every request (see logger.ts).
     childLoggerFactory: requestLoggerFactory,
@@ -67,12 +72,19 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   });
 
   const worker = new JobWorker(database, { pollMs: config.jobPollMs, logger: app.log as unknown as Logger });
+  const housekeeping = new Housekeeping(database, {
+    retention: config.retention,
+    intervalSeconds: config.housekeepingIntervalSeconds,
+    logger: app.log as unknown as Logger,
+  });
+  housekeeping.attach(worker);
   const ctx: AppContext = {
     config,
     database,
     masterKey,
     storage: options.storage ?? createLocalStorage(config.storageDir),
     worker,
+    housekeeping,
     logger: app.log as unknown as Logger,
     events: new DomainEventHooks(),
     exports: new ExportRegistry(),
@@ -111,9 +123,15 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   if (options.extend) await options.extend(app);
 
   app.addHook('onClose', async () => {
+    housekeeping.stop();
     await worker.stop();
     ctx.redis?.disconnect();
   });
-  if (options.startWorker ?? config.jobWorkers) app.addHook('onReady', async () => worker.start());
+  if (options.startWorker ?? config.jobWorkers) {
+    app.addHook('onReady', async () => {
+      worker.start();
+      housekeeping.start();
+    });
+  }
   return app;
 }

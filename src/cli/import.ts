@@ -10,7 +10,9 @@ import { openDatabase } from '../server.ts';
 
 export const IMPORT_USAGE =
   'Usage: bulwark accounts import FILE|- [--rejects FILE] [--batch-size N] [--dry-run]\n' +
-  '  FILE: JSON lines {email, password_hash, name?, roles?, created_at?, email_verified?}; - reads stdin';
+  '  FILE: JSON lines {email, password_hash (or hashed_password), name? (or full_name?, first_name?,\n' +
+  '        last_name?), roles?, created_at?, email_verified?}; - reads stdin\n' +
+  '  Exit status: 0 imported, 3 some lines rejected (listed), 1 I/O or database error, 2 usage error';
 
 type Out = { write(chunk: string): unknown; readonly isTTY?: boolean };
 
@@ -34,10 +36,14 @@ const lines = (count: number) => `${n(count)} line${count === 1 ? '' : 's'}`;
 
 class UsageError extends Error {}
 
+/** The file was read to the end, but some of its lines were not imported. */
+export const EXIT_REJECTED = 3;
+
 /**
  * `bulwark accounts import FILE`: streams JSON lines into the accounts table (see `importAccounts` for the
- * rules), then prints a summary with the rejected lines. Exit code 0 once the file was processed, even
- * with rejected lines; 1 on an I/O or database error; 2 on a usage error. Never prints a hash.
+ * rules), then prints a summary with the rejected lines. Exit code 0 once the file was processed with no
+ * line rejected; 3 when it was processed but some lines were rejected (the summary says which), so scripts
+ * notice; 1 on an I/O or database error; 2 on a usage error. Never prints a hash.
  * @example bulwark accounts import users.jsonl --rejects rejected.jsonl
  */
 export async function accountsImport(argv: readonly string[], io: ImportIo): Promise<number> {
@@ -98,7 +104,7 @@ export async function accountsImport(argv: readonly string[], io: ImportIo): Pro
   io.stdout.write(
     report(file, summary, shown, { dryRun, rejectsPath, seconds: (performance.now() - started) / 1000 }),
   );
-  return 0;
+  return summary && summary.rejected > 0 ? EXIT_REJECTED : 0;
 }
 
 function parseOptions(argv: readonly string[]) {

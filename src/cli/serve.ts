@@ -14,11 +14,11 @@ export async function serve(config: Config, workers: number): Promise<void> {
     return runPrimary(workers);
   }
   const server = await startServer(config);
+  // Before saying it listens: whoever waits for that line may signal at once.
+  handleShutdownSignals(server);
   const where = server.url.replace('127.0.0.1', 'localhost');
   server.app.log.info(`Bulwark listening on ${where} — API docs at ${where}/docs`);
   if (cluster.isPrimary) console.log(`Bulwark is running at ${where}  (Swagger UI: ${where}/docs)`);
-
-  handleShutdownSignals(server);
 }
 
 /**
@@ -26,7 +26,12 @@ export async function serve(config: Config, workers: number): Promise<void> {
  * the database, then exit 0 (1 if stopping failed). Shared by `bulwark serve` and the e2e test fixtures.
  */
 export function handleShutdownSignals(server: RunningServer): void {
+  let stopping = false;
   const shutdown = (signal: NodeJS.Signals) => {
+    // A second signal while stopping is ignored: a Ctrl-C under bin/bulwark.mjs's re-run reaches this
+    // process twice (from the terminal and forwarded by the wrapper).
+    if (stopping) return;
+    stopping = true;
     server.app.log.info({ signal }, 'shutting down');
     server.stop().then(
       () => process.exit(0),
@@ -36,8 +41,8 @@ export function handleShutdownSignals(server: RunningServer): void {
       },
     );
   };
-  process.once('SIGTERM', () => shutdown('SIGTERM'));
-  process.once('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
 }
 
 function runPrimary(workers: number): Promise<void> {
@@ -50,11 +55,12 @@ function runPrimary(workers: number): Promise<void> {
     cluster.fork();
   });
   const shutdown = () => {
+    if (stopping) return;
     stopping = true;
     for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGTERM');
   };
-  process.once('SIGTERM', shutdown);
-  process.once('SIGINT', shutdown);
+  process.on('SIGTERM', shutdown);
+  process.on('SIGINT', shutdown);
   return new Promise((resolve) => {
     cluster.on('exit', () => {
       if (stopping && Object.keys(cluster.workers ?? {}).length === 0) resolve();

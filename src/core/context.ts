@@ -4,6 +4,7 @@ import type { Config } from './config/config.ts';
 import type { Database } from './db/database.ts';
 import type { DomainEventHooks } from './events.ts';
 import type { ExportRegistry } from './export.ts';
+import type { Housekeeping } from './jobs/housekeeping.ts';
 import type { JobWorker } from './jobs/worker.ts';
 import type { BlobStorage } from './storage/storage.ts';
 
@@ -13,6 +14,8 @@ export interface AppContext {
   readonly database: Database;
   readonly storage: BlobStorage;
   readonly worker: JobWorker;
+  /** Periodic purges of ended rows; each module registers its tables' (`housekeeping.register`). */
+  readonly housekeeping: Housekeeping;
   readonly masterKey: Buffer;
   readonly logger: Logger;
   /** In-transaction hooks other modules attach to (mail on registration, webhooks, …). */

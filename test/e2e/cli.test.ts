@@ -1,5 +1,4 @@
-import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createTestDatabase } from '../helpers/db.ts';
@@ -61,22 +60,6 @@ describe('bulwark command', () => {
     const res = await run([path.join(ROOT, 'bin/bulwark.mjs'), 'version']);
     expect(res.code, res.stderr).toBe(0);
     expect(res.stdout.trim()).toBe(version);
-  });
-
-  const systemNode = ['/usr/bin/node', '/usr/local/bin/node'].find(
-    (file) =>
-      existsSync(file) && Number(execFileSync(file, ['-p', 'process.versions.node.split(".")[0]'])) < 24,
-  );
-  it.skipIf(!systemNode)('bin/bulwark.mjs tells an older Node to use Node 24, without a stack trace', () => {
-    let failure: { status: number; stderr: string } | undefined;
-    try {
-      execFileSync(systemNode!, [path.join(ROOT, 'bin/bulwark.mjs'), 'version'], { env: {}, stdio: 'pipe' });
-    } catch (error) {
-      failure = error as { status: number; stderr: string };
-    }
-    expect(failure?.status).toBe(1);
-    expect(String(failure?.stderr)).toMatch(/needs Node\.js 24 or later/);
-    expect(String(failure?.stderr)).not.toMatch(/^\s+at /m);
   });
 
   it('an unknown command exits non-zero with the usage', async () => {

@@ -60,6 +60,46 @@ describe('bulwark accounts import', () => {
     });
   });
 
+  it('reads the Python exports: hashed_password (FastAPI), password_hash (Flask), first/last/full names', async () => {
+    const res = await importLines(db(), scratch.file('python.jsonl'), [
+      JSON.stringify({ email: 'fastapi@example.com', hashed_password: BCRYPT, full_name: 'Fast Api' }),
+      JSON.stringify({
+        email: 'flask@example.com',
+        password_hash: BCRYPT_2,
+        first_name: 'Fla',
+        last_name: 'Sk',
+      }),
+    ]);
+    expect(res, res.stderr).toMatchObject({ code: 0, stderr: '' });
+    expect(counts(res.stdout)).toMatchObject({ inserted: 2, rejected: 0 });
+    expect(await accountRow(db(), 'fastapi@example.com')).toMatchObject({
+      name: 'Fast Api',
+      firstName: null,
+      passwordHash: BCRYPT,
+    });
+    expect(await accountRow(db(), 'flask@example.com')).toMatchObject({
+      name: 'Fla Sk',
+      firstName: 'Fla',
+      lastName: 'Sk',
+      passwordHash: BCRYPT_2,
+    });
+    // Again with a new last name: updated, the rest kept.
+    const again = await importLines(db(), scratch.file('python2.jsonl'), [
+      JSON.stringify({
+        email: 'flask@example.com',
+        password_hash: BCRYPT_2,
+        first_name: 'Fla',
+        last_name: 'Skk',
+      }),
+    ]);
+    expect(counts(again.stdout)).toMatchObject({ updated: 1 });
+    expect(await accountRow(db(), 'flask@example.com')).toMatchObject({
+      name: 'Fla Skk',
+      firstName: 'Fla',
+      lastName: 'Skk',
+    });
+  });
+
   it('reports every malformed line with its number and reason, and changes nothing', async () => {
     const before = await allAccounts(db());
     const bad = [
@@ -76,7 +116,8 @@ describe('bulwark accounts import', () => {
       '   ',
     ];
     const res = await importLines(db(), scratch.file('bad.jsonl'), bad);
-    expect(res.code).toBe(0);
+    // Rejected lines: a non-zero exit, and still the whole summary.
+    expect(res.code).toBe(3);
     expect(counts(res.stdout)).toMatchObject({ inserted: 0, updated: 0, unchanged: 0, rejected: bad.length });
     const reported = res.stdout.split('\n').filter((l) => l.startsWith('  line '));
     expect(reported).toEqual([
@@ -168,6 +209,7 @@ describe('bulwark accounts import', () => {
       ],
       ['--batch-size', '2'],
     );
+    expect(res.code).toBe(3);
     expect(counts(res.stdout)).toMatchObject({ inserted: 3, rejected: 1 });
     expect(res.stdout).toContain('  line 4: duplicate: the same email is on line 1');
     expect((await accountRow(db(), 'dup@example.com'))?.name).toBe('First');
@@ -177,7 +219,7 @@ describe('bulwark accounts import', () => {
     const lines = [jsonLine({ email: 'stdin@example.com' }), ...Array.from({ length: 120 }, () => 'junk')];
     const rejects = scratch.file('rejects.jsonl');
     const res = await runImport(db(), ['-', '--rejects', rejects], `${lines.join('\r\n')}\r\n`);
-    expect(res.code).toBe(0);
+    expect(res.code).toBe(3);
     expect(res.stdout).toMatch(/^Imported standard input in [\d.]+ s: 121 lines read\./);
     expect(res.stdout).toContain(`Rejected lines (the first 100 of 120; all are in ${rejects}):`);
     expect(res.stdout).toContain('  line 101: not valid JSON');
@@ -198,7 +240,7 @@ describe('bulwark accounts import', () => {
       [jsonLine({ email: 'dry@example.com' }), 'junk'],
       ['--dry-run'],
     );
-    expect(res.code).toBe(0);
+    expect(res.code).toBe(3);
     expect(res.stdout).toMatch(/dry run, nothing written\): 2 lines, 1 valid, 1 rejected/);
     expect(await accountRow(db(), 'dry@example.com')).toBeUndefined();
   });

@@ -27,6 +27,8 @@ describe('parseImportLine', () => {
         key: 'ann.lee@example.com',
         email: 'Ann.Lee@Example.COM',
         name: 'Ann Lee',
+        firstName: null,
+        lastName: null,
         passwordHash: BCRYPT,
         roles: ['admin', 'user'],
         createdAt: '2020-02-29T21:30:00.123Z',
@@ -45,6 +47,43 @@ describe('parseImportLine', () => {
         row: { name: null, roles: null, createdAt: null, emailVerified: null },
       });
     }
+  });
+
+  // The Python systems' exports: FastAPI's `hashed_password`, Flask's `password_hash`, and profile names.
+  it.each([
+    ['FastAPI: hashed_password', { hashed_password: BCRYPT }, { passwordHash: BCRYPT }],
+    ['both hash names, the same value', { hashed_password: BCRYPT, password_hash: BCRYPT }, {}],
+    ['full_name', { full_name: ' Ann Lee ' }, { name: 'Ann Lee', firstName: null, lastName: null }],
+    ['first and last', { first_name: 'Ann', last_name: 'Lee' }, { name: 'Ann Lee', firstName: 'Ann' }],
+    ['first only', { first_name: 'Ann', last_name: '' }, { name: 'Ann', firstName: 'Ann', lastName: null }],
+    ['last only', { last_name: 'Lee' }, { name: 'Lee', firstName: null, lastName: 'Lee' }],
+    ['name wins over full_name', { name: 'Ann', full_name: 'Ann Lee' }, { name: 'Ann' }],
+    ['full_name wins over the parts', { full_name: 'A. Lee', first_name: 'Ann' }, { name: 'A. Lee' }],
+  ])('accepts %s', (_name, fields, row) => {
+    const { password_hash: _hash, ...rest } = JSON.parse(line({})) as Record<string, unknown>;
+    const text = JSON.stringify({
+      ...rest,
+      ...('hashed_password' in fields ? {} : { password_hash: BCRYPT }),
+      ...fields,
+    });
+    expect(parse(text)).toMatchObject({ row: { passwordHash: BCRYPT, ...row } });
+  });
+
+  it.each([
+    [
+      'hashed_password in an unsupported format',
+      { password_hash: undefined, hashed_password: 'hunter2' },
+      /^hashed_password is not a supported format/,
+    ],
+    [
+      'the two hash names differ',
+      { hashed_password: BCRYPT.replace('5P', '6P') },
+      /password_hash and hashed_password differ/,
+    ],
+    ['first_name over 100', { first_name: 'f'.repeat(101) }, /first_name is longer than 100/],
+    ['full_name not a string', { full_name: 7 }, /full_name must be a string/],
+  ])('rejects %s', (_name, fields, reason) => {
+    expect(parse(line(fields)).reason).toMatch(reason);
   });
 
   it.each(fixtures.fixtures.map((f) => [f.id, f.hash]))('accepts the %s fixture hash', (_id, hash) => {
@@ -71,8 +110,12 @@ describe('parseImportLine', () => {
     ['over-long email', line({ email: `${'a'.repeat(64)}@${'b'.repeat(190)}.com` }), /longer than 254/],
     ['over-long name', line({ name: 'n'.repeat(201) }), /name is longer than 200/],
     ['name not a string', line({ name: ['Ann'] }), /name must be a string/],
-    ['missing hash', JSON.stringify({ email: 'a@example.com' }), /password_hash is required/],
-    ['null hash', line({ password_hash: null }), /password_hash is required/],
+    [
+      'missing hash',
+      JSON.stringify({ email: 'a@example.com' }),
+      /password_hash \(or hashed_password\) is required/,
+    ],
+    ['null hash', line({ password_hash: null }), /password_hash \(or hashed_password\) is required/],
     [
       'md5-crypt hash',
       line({ password_hash: '$1$saltsalt$2vnaRpHa6Jxjz5n83ok8Z0' }),

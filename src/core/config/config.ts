@@ -61,6 +61,10 @@ export interface Config {
   readonly shutdownTimeoutMs: number;
   readonly jobPollMs: number;
   readonly jobWorkers: boolean;
+  /** How often the purge of ended rows runs, once across all instances (HOUSEKEEPING_INTERVAL, default 1h). */
+  readonly housekeepingIntervalSeconds: number;
+  /** How long ended rows are kept (RETENTION_JOBS 7d, RETENTION_SESSIONS 30d, RETENTION_TOKENS 7d), seconds. */
+  readonly retention: { readonly jobs: number; readonly sessions: number; readonly tokens: number };
 }
 
 export interface OidcProviderConfig {
@@ -183,9 +187,23 @@ export function loadConfig(env: Env = process.env): Config {
     shutdownTimeoutMs: read('SHUTDOWN_TIMEOUT', 10, parseDuration, 'a duration such as 10s') * 1000,
     jobPollMs: read('JOB_POLL_INTERVAL_MS', 1000, integerIn(10, 600_000), 'milliseconds 10..600000'),
     jobWorkers: read('JOB_WORKERS', true, onOff, 'on or off'),
+    housekeepingIntervalSeconds: read('HOUSEKEEPING_INTERVAL', 3600, atLeast(60), 'a duration of 1m or more'),
+    retention: {
+      jobs: read('RETENTION_JOBS', 7 * 86_400, parseDuration, 'a duration such as 7d'),
+      sessions: read('RETENTION_SESSIONS', 30 * 86_400, parseDuration, 'a duration such as 30d'),
+      // At least an hour: the per-account limit on recovery mail counts the last hour's tokens.
+      tokens: read('RETENTION_TOKENS', 7 * 86_400, atLeast(3600), 'a duration of 1h or more'),
+    },
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(config);
+}
+
+function atLeast(min: number) {
+  return (raw: string): number | undefined => {
+    const seconds = parseDuration(raw);
+    return seconds !== undefined && seconds >= min ? seconds : undefined;
+  };
 }
 
 function oneOf<T extends string>(values: readonly T[]) {

@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import type { Database } from '../db/database.ts';
 import { newId } from '../ids.ts';
+import { errSerializer, safeErrorMessage } from '../observability/log-safety.ts';
 import { backoffMs, onLocalEnqueue } from './queue.ts';
 
 export interface Job<P = unknown> {
@@ -103,7 +104,7 @@ export class JobWorker {
         for (const row of rows) void this.track(this.run(row));
       }
     } catch (error) {
-      this.options.logger.error({ err: error }, 'job poll failed');
+      this.options.logger.error({ err: errSerializer(error) }, 'job poll failed');
     } finally {
       this.polling = false;
       // A full batch suggests more is waiting: look again at once.
@@ -162,10 +163,11 @@ export class JobWorker {
         [row.id, JSON.stringify(result ?? null), this.workerId],
       );
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
+      // Never the raw message: a failed insert's carries its bound values (a reset token, a hash).
+      const message = safeErrorMessage(error);
       const final = row.attempts >= row.max_attempts;
       this.options.logger.warn(
-        { jobId: row.id, queue: row.queue, attempt: row.attempts, final, err: error },
+        { jobId: row.id, queue: row.queue, attempt: row.attempts, final, err: errSerializer(error) },
         'job failed',
       );
       await this.database.query(
@@ -173,13 +175,7 @@ export class JobWorker {
                 run_at = now() + ($4 || ' milliseconds')::interval,
                 finished_at = case when $2 = 'failed' then now() else null end
          where id = $1 and locked_by = $5`,
-        [
-          row.id,
-          final ? 'failed' : 'queued',
-          message.slice(0, 2000),
-          String(backoffMs(row.attempts)),
-          this.workerId,
-        ],
+        [row.id, final ? 'failed' : 'queued', message, String(backoffMs(row.attempts)), this.workerId],
       );
     }
   }

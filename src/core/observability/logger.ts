@@ -1,6 +1,7 @@
 import type { FastifyBaseLogger, FastifyServerOptions } from 'fastify';
 import type { Bindings, ChildLoggerOptions } from 'pino';
 import type { Config } from '../config/config.ts';
+import { errSerializer } from './log-safety.ts';
 
 /** Paths pino censors wherever they appear in a log line: credentials never reach a log. */
 export const REDACTED_PATHS = [
@@ -34,7 +35,16 @@ export function redactUrl(url: string): string {
   return `${url.slice(0, q)}?${[...names].map((n) => `${n}=[redacted]`).join('&')}`;
 }
 
-export function loggerOptions(config: Config): FastifyServerOptions['logger'] {
+/**
+ * The server's pino options. In development on a terminal the lines are pretty-printed by `pino-pretty`
+ * (a transport, off the main thread); everywhere else they are JSON, one object a line. Redaction and the
+ * serializers run before either, so both print the same censored values.
+ * @example Fastify({ logger: loggerOptions(config) })
+ */
+export function loggerOptions(
+  config: Config,
+  terminal: { readonly isTTY?: boolean } = process.stdout,
+): Exclude<FastifyServerOptions['logger'], boolean | undefined> {
   return {
     level: config.logLevel,
     redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
@@ -44,7 +54,17 @@ export function loggerOptions(config: Config): FastifyServerOptions['logger'] {
         url: redactUrl(req.url),
         remoteAddress: req.ip,
       }),
+      // Database errors by SQLSTATE and constraint only; other messages scrubbed (see log-safety.ts).
+      err: errSerializer,
+      error: errSerializer,
     },
+    ...(config.env === 'development' &&
+      terminal.isTTY === true && {
+        transport: {
+          target: 'pino-pretty',
+          options: { colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' },
+        },
+      }),
   };
 }
 

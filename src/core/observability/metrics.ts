@@ -14,6 +14,39 @@ declare module 'fastify' {
   }
 }
 
+/** Scrapes within this long of each other share one count of the jobs table. */
+export const JOB_COUNTS_TTL_MS = 15_000;
+
+// Pending jobs through the fetch index; jobs failed in the last day through jobs_finished_idx. Never the
+// finished rows of all time, which grow until housekeeping purges them.
+const JOB_COUNTS_SQL = `
+  select queue, status, count(*)::int as count from jobs where status in ('queued', 'running') group by 1, 2
+  union all
+  select queue, 'failed', count(*)::int from jobs
+  where status = 'failed' and finished_at > now() - interval '1 day'
+  group by 1`;
+
+/**
+ * The value of `load`, kept for `ttlMs`; concurrent callers share one load, and a failed load is not kept.
+ * @example const counts = cachedFor(15_000, () => countJobs()); await counts.get()
+ */
+export function cachedFor<T>(ttlMs: number, load: () => Promise<T>): { get(): Promise<T> } {
+  let value: Promise<T> | undefined;
+  let loadedAt = 0;
+  return {
+    get() {
+      if (!value || Date.now() - loadedAt > ttlMs) {
+        loadedAt = Date.now();
+        value = load();
+        value.catch(() => {
+          value = undefined;
+        });
+      }
+      return value;
+    },
+  };
+}
+
 /**
  * Prometheus metrics on `GET /metrics`: per-route request counts and latency histograms, pool and job-queue
  * gauges, and the process defaults (event-loop lag, memory, GC). Each app has its own registry.
@@ -36,6 +69,9 @@ export const metricsPlugin = fp<MetricsOptions>(async (app: FastifyInstance, { d
       this.set({ state: 'waiting' }, stats.waiting);
     },
   });
+  const jobCounts = cachedFor(JOB_COUNTS_TTL_MS, () =>
+    database.query<{ queue: string; status: string; count: number }>(JOB_COUNTS_SQL),
+  );
   new Gauge({
     name: 'jobs',
     help: 'Jobs in the durable queue by queue and status',
@@ -44,10 +80,8 @@ export const metricsPlugin = fp<MetricsOptions>(async (app: FastifyInstance, { d
     aggregator: 'first',
     registers: [registry],
     async collect() {
+      const rows = await jobCounts.get();
       this.reset();
-      const rows = await database.query<{ queue: string; status: string; count: number }>(
-        `select queue, status, count(*)::int as count from jobs where status in ('queued', 'running', 'failed') group by 1, 2`,
-      );
       for (const row of rows) this.set({ queue: row.queue, status: row.status }, Number(row.count));
     },
   });

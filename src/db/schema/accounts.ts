@@ -18,6 +18,13 @@ export const accounts = pgTable(
     middleName: text('middle_name'),
     lastName: text('last_name'),
     phoneNumber: text('phone_number'),
+    /** `phone_number` in E.164, what searches compare (src/modules/accounts/phone.ts has the rule). */
+    phoneE164: text('phone_e164').generatedAlwaysAs(
+      sql.raw(`case
+        when phone_number ~ '^[+][1-9][0-9]{7,14}$' then phone_number
+        when phone_number ~ '^[0-9]{3}-[0-9]{3}-[0-9]{4}$' then '+1' || replace(phone_number, '-', '')
+      end`),
+    ),
     dateOfBirth: date('date_of_birth', { mode: 'string' }),
     isActive: boolean('is_active').notNull().default(true),
     roles: text('roles')
@@ -41,6 +48,6 @@ export const accounts = pgTable(
       .on(sql`lower(${t.email})`)
       .where(sql`${t.email} is not null`),
     index('accounts_created_at_idx').on(t.createdAt),
-    index('accounts_phone_idx').on(t.phoneNumber),
+    index('accounts_phone_e164_idx').on(t.phoneE164),
   ],
 );

@@ -29,6 +29,10 @@ export const jobs = pgTable(
     index('jobs_fetch_idx')
       .on(t.queue, t.runAt)
       .where(sql`${t.status} in ('queued', 'running')`),
+    // Housekeeping's purge and the failed-jobs gauge read finished jobs by age.
+    index('jobs_finished_idx')
+      .on(t.finishedAt)
+      .where(sql`${t.status} in ('completed', 'failed', 'cancelled')`),
     uniqueIndex('jobs_singleton_idx')
       .on(t.queue, t.singletonKey)
       .where(sql`${t.singletonKey} is not null and ${t.status} in ('queued', 'running')`),

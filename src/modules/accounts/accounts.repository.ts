@@ -13,6 +13,7 @@ import {
 } from 'drizzle-orm';
 import { preparedPerDb, type Db, type DbOrTx } from '../../core/db/database.ts';
 import { accounts, type Role } from '../../db/schema/accounts.ts';
+import { canonicalPhone } from './phone.ts';
 
 export type AccountRow = typeof accounts.$inferSelect;
 export type NewAccountRow = typeof accounts.$inferInsert;
@@ -116,7 +117,10 @@ const SORT_COLUMNS: Record<SortColumn, SQL | AnyColumn> = {
 function searchWhere(filter: SearchFilter): SQL | undefined {
   return and(
     live,
-    filter.phoneNumber === undefined ? undefined : eq(accounts.phoneNumber, filter.phoneNumber),
+    // Either spelling of the same number (phone.ts); a value in neither matches nothing.
+    filter.phoneNumber === undefined
+      ? undefined
+      : eq(accounts.phoneE164, canonicalPhone(filter.phoneNumber) ?? ''),
     filter.isActive === undefined ? undefined : eq(accounts.isActive, filter.isActive),
     filter.role === undefined ? undefined : sql`${filter.role} = any(${accounts.roles})`,
     filter.email === undefined ? undefined : sameEmail(filter.email),

@@ -1,5 +1,6 @@
 import { Type } from 'typebox';
 import { PageQuery } from '../../core/http/schemas.ts';
+import { PHONE_PATTERN } from './phone.ts';
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) =>
   Type.Union([schema, Type.Null()]);
@@ -31,7 +32,12 @@ export const UserEnvelope = Type.Object({ user: Type.Ref('Account') }, { $id: 'U
 const Email = Type.String({ format: 'email', maxLength: 254, description: 'Compared case-insensitively' });
 const Name = Type.String({ minLength: 1, maxLength: 200 });
 const NamePart = Type.String({ minLength: 1, maxLength: 100 });
-const Phone = Type.String({ pattern: '^[0-9]{3}-[0-9]{3}-[0-9]{4}$', examples: ['123-456-7890'] });
+const Phone = Type.String({
+  pattern: PHONE_PATTERN,
+  maxLength: 16,
+  description: 'E.164, or 10 North American digits as 123-456-7890 (the same as +11234567890)',
+  examples: ['123-456-7890', '+441234567890'],
+});
 const BirthDate = Type.String({ format: 'date', description: 'YYYY-MM-DD, not in the future' });
 const RoleName = Type.Union([Type.Literal('admin'), Type.Literal('user')]);
 const Roles = Type.Array(RoleName, { minItems: 1, maxItems: 2, uniqueItems: true });

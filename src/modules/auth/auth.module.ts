@@ -16,6 +16,7 @@ import { LoginThrottle } from './login-throttle.ts';
 import { requireRecentPassword } from './reauth.ts';
 import { registerRecovery } from './recovery/recovery.module.ts';
 import { setSessionCookies } from './session-cookies.ts';
+import { purgeEndedSessions, purgeExpiredRefreshTokens } from './sessions.repository.ts';
 import { startCookieSession, type ClientInfo } from './sessions.service.ts';
 import { tokenRoutes } from './token.routes.ts';
 import { AccessTokens } from './tokens/access-tokens.ts';
@@ -118,6 +119,8 @@ export const authModule =
       rt.authenticator.onForget = bus.publish;
       app.addHook('onClose', bus.close);
     }
+    ctx.housekeeping.register('sessions', purgeEndedSessions(ctx.config.sessionIdleSeconds));
+    ctx.housekeeping.register('refresh_tokens', purgeExpiredRefreshTokens);
     events.on('account.deactivated', async (tx, { accountId }) => {
       await revokeAllSessions(tx, accountId, 'account_deactivated');
     });

@@ -1,5 +1,6 @@
 import { and, desc, eq, gt, isNull, ne, sql } from 'drizzle-orm';
 import { preparedPerDb, type Db, type DbOrTx } from '../../core/db/database.ts';
+import { deleteBatch, type PurgeTask } from '../../core/jobs/housekeeping.ts';
 import { refreshTokens, sessions } from '../../db/schema/sessions.ts';
 
 export type SessionRow = typeof sessions.$inferSelect;
@@ -154,3 +155,35 @@ export async function listLiveSessions(db: DbOrTx, accountId: string): Promise<S
     .orderBy(desc(sessions.lastUsedAt))
     .limit(100);
 }
+
+/**
+ * Housekeeping: sessions that ended (revoked, past their absolute end, or cookie sessions idle past
+ * SESSION_IDLE_TIMEOUT) more than RETENTION_SESSIONS ago; their refresh tokens go with them (cascade).
+ */
+export function purgeEndedSessions(idleSeconds: number): PurgeTask {
+  return (database, retention, limit) =>
+    deleteBatch(
+      database,
+      'sessions',
+      'id',
+      `revoked_at < now() - make_interval(secs => $1)
+       or expires_at < now() - make_interval(secs => $1)
+       or (kind = 'cookie' and last_used_at < now() - make_interval(secs => $1 + $2))`,
+      [retention.sessions, idleSeconds],
+      limit,
+    );
+}
+
+/**
+ * Housekeeping: refresh tokens expired more than RETENTION_TOKENS ago. A used one that has not expired
+ * stays: presenting it again is how a stolen token is detected (and its family revoked).
+ */
+export const purgeExpiredRefreshTokens: PurgeTask = (database, retention, limit) =>
+  deleteBatch(
+    database,
+    'refresh_tokens',
+    'id',
+    'expires_at < now() - make_interval(secs => $1)',
+    [retention.tokens],
+    limit,
+  );

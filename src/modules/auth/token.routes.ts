@@ -106,7 +106,7 @@ export const tokenRoutes: FastifyPluginAsyncTypebox<{ rt: AuthRuntime; keys: Sig
       },
     },
     async (_request, reply) => {
-      await keys.refreshIfOlderThan(60_000);
+      await keys.checkActiveKey();
       reply.header('cache-control', 'public, max-age=300');
       return keys.jwks();
     },

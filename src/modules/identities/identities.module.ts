@@ -4,7 +4,7 @@ import type { Config } from '../../core/config/config.ts';
 import type { AppContext } from '../../core/context.ts';
 import { linkedIdentities } from '../../db/schema/identities.ts';
 import type { AuthApi } from '../auth/index.ts';
-import { deleteAllOf } from './identities.repository.ts';
+import { deleteAllOf, purgeOldStates } from './identities.repository.ts';
 import { identitiesRoutes } from './identities.routes.ts';
 import { httpAllowed, OidcClient } from './oidc-client.ts';
 
@@ -56,6 +56,7 @@ export const identitiesModule =
     const { config, events, exports, database } = ctx;
     const providers = createOidcClients(config, options);
     events.on('account.deleted', (tx, { accountId }) => deleteAllOf(tx, accountId));
+    ctx.housekeeping.register('oauth_states', purgeOldStates);
     exports.register('linked_identities', (db, id) =>
       db
         .select({

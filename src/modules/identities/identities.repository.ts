@@ -1,5 +1,6 @@
 import { and, asc, eq, lt } from 'drizzle-orm';
 import type { DbOrTx } from '../../core/db/database.ts';
+import { deleteBatch, type PurgeTask } from '../../core/jobs/housekeeping.ts';
 import { linkedIdentities, oauthStates } from '../../db/schema/identities.ts';
 
 export type LinkRow = typeof linkedIdentities.$inferSelect;
@@ -81,3 +82,14 @@ export async function deleteAllOf(db: DbOrTx, accountId: string): Promise<void> 
   await db.delete(linkedIdentities).where(eq(linkedIdentities.accountId, accountId));
   await db.delete(oauthStates).where(eq(oauthStates.accountId, accountId));
 }
+
+/** Housekeeping: authorization requests expired more than RETENTION_TOKENS ago. */
+export const purgeOldStates: PurgeTask = (database, retention, limit) =>
+  deleteBatch(
+    database,
+    'oauth_states',
+    'state_hash',
+    'expires_at < now() - make_interval(secs => $1)',
+    [retention.tokens],
+    limit,
+  );

@@ -27,23 +27,28 @@ export interface BatchOutcome {
 // - `inserted`: the rest; ON CONFLICT DO NOTHING covers an account created meanwhile ("raced").
 const UPSERT = `
 with input as (
-  select key, id, email, name, password_hash, string_to_array(roles, ',') as roles, created_at, email_verified
+  select key, id, email, name, password_hash, string_to_array(roles, ',') as roles, created_at, email_verified,
+    first_name, last_name
   from unnest($1::text[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::timestamptz[],
-    $8::boolean[]) as t(key, id, email, name, password_hash, roles, created_at, email_verified)
+    $8::boolean[], $9::text[], $10::text[])
+    as t(key, id, email, name, password_hash, roles, created_at, email_verified, first_name, last_name)
 ),
 existing as (
   select i.key, a.id,
     coalesce(a.password_hash = i.password_hash or a.password_hash !~ '^[$]argon2', false) as importable,
-    (a.password_hash, a.name, a.roles, a.email_verified, a.created_at) is distinct from
+    (a.password_hash, a.name, a.roles, a.email_verified, a.created_at, a.first_name, a.last_name)
+      is distinct from
       (i.password_hash, coalesce(i.name, a.name), coalesce(i.roles, a.roles),
-       coalesce(i.email_verified, a.email_verified), coalesce(i.created_at, a.created_at)) as changed,
+       coalesce(i.email_verified, a.email_verified), coalesce(i.created_at, a.created_at),
+       coalesce(i.first_name, a.first_name), coalesce(i.last_name, a.last_name)) as changed,
     a.password_hash is distinct from i.password_hash or a.roles <> coalesce(i.roles, a.roles) as revokes
   from input i cross join lateral (
-    select id, password_hash, name, roles, email_verified, created_at from accounts
+    select id, password_hash, name, roles, email_verified, created_at, first_name, last_name from accounts
     where lower(email) = i.key and email is not null limit 1) a
 ),
 changes as (
-  select e.id, e.revokes, i.key, i.name, i.password_hash, i.roles, i.email_verified, i.created_at
+  select e.id, e.revokes, i.key, i.name, i.password_hash, i.roles, i.email_verified, i.created_at,
+    i.first_name, i.last_name
   from existing e join input i on i.key = e.key
   where e.importable and e.changed
 ),
@@ -51,6 +56,8 @@ updated as (
   update accounts a set
     password_hash = c.password_hash,
     name = coalesce(c.name, a.name),
+    first_name = coalesce(c.first_name, a.first_name),
+    last_name = coalesce(c.last_name, a.last_name),
     roles = coalesce(c.roles, a.roles),
     email_verified = coalesce(c.email_verified, a.email_verified),
     created_at = coalesce(c.created_at, a.created_at),
@@ -64,9 +71,9 @@ updated as (
   returning c.key
 ),
 inserted as (
-  insert into accounts (id, email, name, password_hash, roles, email_verified, created_at)
+  insert into accounts (id, email, name, password_hash, roles, email_verified, created_at, first_name, last_name)
   select i.id, i.email, i.name, i.password_hash, coalesce(i.roles, '{user}'), coalesce(i.email_verified, false),
-    coalesce(i.created_at, now())
+    coalesce(i.created_at, now()), i.first_name, i.last_name
   from input i
   where not exists (select 1 from existing e where e.key = i.key)
   on conflict (lower(email)) where email is not null do nothing
@@ -101,6 +108,8 @@ export async function upsertBatch(database: Database, rows: readonly ImportRow[]
     column((r) => r.roles?.join(',') ?? null),
     column((r) => r.createdAt),
     column((r) => r.emailVerified),
+    column((r) => r.firstName),
+    column((r) => r.lastName),
   ]);
   if (!result) throw new Error('the import statement returned no row');
   return {

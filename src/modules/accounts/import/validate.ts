@@ -9,6 +9,8 @@ export interface ImportRow {
   readonly key: string;
   readonly email: string;
   readonly name: string | null;
+  readonly firstName: string | null;
+  readonly lastName: string | null;
   readonly passwordHash: string;
   readonly roles: Role[] | null;
   /** ISO 8601 in UTC, to the millisecond (what the column keeps, so that a re-import compares equal). */
@@ -19,7 +21,23 @@ export interface ImportRow {
 export type ParsedLine =
   { readonly row: ImportRow; readonly reason?: undefined } | { readonly reason: string };
 
-const FIELDS = new Set(['email', 'name', 'password_hash', 'roles', 'created_at', 'email_verified']);
+const FIELDS = new Set([
+  'email',
+  'name',
+  'full_name',
+  'first_name',
+  'last_name',
+  'password_hash',
+  'hashed_password',
+  'roles',
+  'created_at',
+  'email_verified',
+]);
+// The Python systems' exports name the hash `password_hash` (Flask) or `hashed_password` (FastAPI).
+const HASH_FIELDS = ['password_hash', 'hashed_password'] as const;
+// The API's limits: a name of 200 characters, each part of 100.
+const NAME_FIELDS = { name: 200, full_name: 200, first_name: 100, last_name: 100 } as const;
+const MAX_NAME = NAME_FIELDS.name;
 // The very pattern the API validates `format: email` with (ajv-formats, full mode): ASCII only, so the
 // lower case of JavaScript and of PostgreSQL agree on the key.
 const EMAIL = fullFormats.email as RegExp;
@@ -66,6 +84,63 @@ function parseTimestamp(value: string, now: number): { iso: string } | { reason:
   return { iso: new Date(ms).toISOString() };
 }
 
+/** The hash under either of its names; both may be given only with the same value. */
+function checkHash(input: Record<string, unknown>, problems: string[]): string | undefined {
+  const given = HASH_FIELDS.filter((field) => input[field] !== undefined && input[field] !== null);
+  const [field] = given;
+  if (field === undefined) {
+    problems.push('password_hash (or hashed_password) is required');
+    return undefined;
+  }
+  const hash = input[field];
+  if (given.length > 1 && input[given[1]!] !== hash) {
+    problems.push('password_hash and hashed_password differ');
+    return undefined;
+  }
+  if (typeof hash !== 'string') {
+    problems.push(`${field} must be a string`);
+    return undefined;
+  }
+  if (!isImportableArgon2id(hash) && !isLegacyHash(hash)) {
+    problems.push(
+      `${field} is not a supported format (bcrypt, passlib sha256_crypt, sha512_crypt or pbkdf2, ` +
+        'Werkzeug pbkdf2 or scrypt, argon2id) or its cost is out of bounds',
+    );
+    return undefined;
+  }
+  return hash;
+}
+
+/**
+ * The profile names. `name` is the first non-empty of `name`, `full_name`, and `first_name` and
+ * `last_name` joined by one space (either alone if the other is missing); `first_name` and `last_name`
+ * are kept in their own fields too. An empty string is no value (Python exports write "" for a missing one).
+ */
+function checkNames(
+  input: Record<string, unknown>,
+  problems: string[],
+): Pick<ImportRow, 'name' | 'firstName' | 'lastName'> {
+  const value: Partial<Record<keyof typeof NAME_FIELDS, string>> = {};
+  for (const [field, max] of Object.entries(NAME_FIELDS) as [keyof typeof NAME_FIELDS, number][]) {
+    const raw = input[field];
+    if (raw === undefined || raw === null) continue;
+    if (typeof raw !== 'string') {
+      problems.push(`${field} must be a string`);
+      continue;
+    }
+    const trimmed = raw.trim();
+    // Code points, as the API's maxLength counts them.
+    if (trimmed.length > max && [...trimmed].length > max)
+      problems.push(`${field} is longer than ${max} characters`);
+    else if (trimmed !== '') value[field] = trimmed;
+  }
+  const joined = [value.first_name, value.last_name].filter(Boolean).join(' ');
+  const name = value.name ?? value.full_name ?? (joined === '' ? null : joined);
+  if (name !== null && [...name].length > MAX_NAME)
+    problems.push(`first_name and last_name together are longer than ${MAX_NAME} characters`);
+  return { name, firstName: value.first_name ?? null, lastName: value.last_name ?? null };
+}
+
 function checkRoles(value: unknown, problems: string[]): Role[] | null {
   if (value === undefined || value === null) return null;
   if (!Array.isArray(value) || value.length === 0) {
@@ -78,8 +153,9 @@ function checkRoles(value: unknown, problems: string[]): Role[] | null {
 }
 
 /**
- * Validates one line of an import file: a JSON object `{email, password_hash, name?, roles?, created_at?,
- * email_verified?}`. The reason lists every problem and never quotes a value (it could be a hash).
+ * Validates one line of an import file: a JSON object `{email, password_hash | hashed_password, name?,
+ * full_name?, first_name?, last_name?, roles?, created_at?, email_verified?}`. The reason lists every
+ * problem and never quotes a value (it could be a hash).
  * @example parseImportLine('{"email":"a@example.com","password_hash":"$2b$12$…"}', Date.now())
  */
 export function parseImportLine(text: string, now: number): ParsedLine {
@@ -97,28 +173,14 @@ export function parseImportLine(text: string, now: number): ParsedLine {
   for (const field of Object.keys(input))
     if (!FIELDS.has(field)) problems.push(`unknown field${echo(field)}`);
 
-  const { email, name, password_hash: hash, created_at: createdAt, email_verified: verified } = input;
+  const { email, created_at: createdAt, email_verified: verified } = input;
   if (typeof email !== 'string')
     problems.push(email === undefined ? 'email is required' : 'email must be a string');
   else if (email.length > 254) problems.push('email is longer than 254 characters');
   else if (!EMAIL.test(email)) problems.push('email is not a valid address');
 
-  if (name !== undefined && name !== null && typeof name !== 'string') problems.push('name must be a string');
-  const trimmedName = typeof name === 'string' ? name.trim() : '';
-  // Code points, as the API's maxLength counts them.
-  if (trimmedName.length > 200 && [...trimmedName].length > 200)
-    problems.push('name is longer than 200 characters');
-
-  if (typeof hash !== 'string') {
-    problems.push(
-      hash === undefined || hash === null ? 'password_hash is required' : 'password_hash must be a string',
-    );
-  } else if (!isImportableArgon2id(hash) && !isLegacyHash(hash)) {
-    problems.push(
-      'password_hash is not a supported format (bcrypt, passlib sha256_crypt, sha512_crypt or pbkdf2, ' +
-        'Werkzeug pbkdf2 or scrypt, argon2id) or its cost is out of bounds',
-    );
-  }
+  const names = checkNames(input, problems);
+  const hash = checkHash(input, problems);
 
   const roles = checkRoles(input.roles, problems);
   let created: string | null = null;
@@ -140,9 +202,8 @@ export function parseImportLine(text: string, now: number): ParsedLine {
     row: {
       key: address.toLowerCase(),
       email: address,
-      // An empty name is no name (Python exports write "" for a missing one).
-      name: trimmedName === '' ? null : trimmedName,
-      passwordHash: hash as string,
+      ...names,
+      passwordHash: hash!,
       roles,
       createdAt: created,
       emailVerified: typeof verified === 'boolean' ? verified : null,

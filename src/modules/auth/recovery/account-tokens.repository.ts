@@ -1,5 +1,6 @@
 import { and, eq, gt, isNull, lt, sql } from 'drizzle-orm';
 import type { DbOrTx } from '../../../core/db/database.ts';
+import { deleteBatch, type PurgeTask } from '../../../core/jobs/housekeeping.ts';
 import { newId } from '../../../core/ids.ts';
 import { accountTokens } from '../../../db/schema/account-tokens.ts';
 
@@ -116,3 +117,14 @@ export async function recentIssues(
     sinceLastSeconds: row?.sinceLast ?? Infinity,
   };
 }
+
+/** Housekeeping: verification and reset tokens used or expired more than RETENTION_TOKENS ago. */
+export const purgeSpentTokens: PurgeTask = (database, retention, limit) =>
+  deleteBatch(
+    database,
+    'account_tokens',
+    'id',
+    'used_at < now() - make_interval(secs => $1) or expires_at < now() - make_interval(secs => $1)',
+    [retention.tokens],
+    limit,
+  );

@@ -7,7 +7,7 @@ import type { createGuard } from '../auth.guard.ts';
 import { createMemoryCounters, createRedisCounters } from '../../../core/rate-limit/counters.ts';
 import { FixedWindowLimit } from '../../../core/rate-limit/fixed-window.ts';
 import { AddressLimit } from './address-limit.ts';
-import { deleteForAccount } from './account-tokens.repository.ts';
+import { deleteForAccount, purgeSpentTokens } from './account-tokens.repository.ts';
 import { notifyEmailChanged, requestEmailChange } from './email-change.service.ts';
 import { forgetEmail, registerRecoveryJobs } from './recovery.jobs.ts';
 import { recoveryRoutes } from './recovery.routes.ts';
@@ -46,6 +46,7 @@ export async function registerRecovery(
     if (event.email) await forgetEmail(tx, event.email);
   });
   registerRecoveryJobs(worker, rt);
+  ctx.housekeeping.register('account_tokens', purgeSpentTokens);
   const counters = redis ? createRedisCounters(redis) : createMemoryCounters();
   const limit = new AddressLimit(new FixedWindowLimit(counters, ADDRESS_LIMIT, config.rateLimit));
   // Verification and reset links sent: when, to where, whether used (the tokens are stored hashed only).

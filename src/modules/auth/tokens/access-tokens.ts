@@ -106,7 +106,12 @@ export class AccessTokens {
     if (!kid) throw new AccessTokenError('invalid', 'The access token names no key.');
     await this.keys.init();
     let key = this.keys.verifyKey(kid);
-    // Another instance may have rotated: reload, but at most every few seconds, whatever tokens arrive.
+    // Another instance may have rotated: the active-key check (bounded) finds a new key at once.
+    if (!key) {
+      await this.keys.checkActiveKey();
+      key = this.keys.verifyKey(kid);
+    }
+    // Otherwise reload all, but at most every few seconds, whatever tokens arrive.
     if (!key && Date.now() - this.lastUnknownKidReload > 5000) {
       this.lastUnknownKidReload = Date.now();
       await this.keys.reload();

@@ -8,6 +8,13 @@ import { signingKeys } from '../../../db/schema/signing-keys.ts';
 
 export const TOKEN_ALGORITHM = 'EdDSA';
 
+/**
+ * How stale an instance's idea of the active key may be: before signing, a key list older than this is
+ * checked against the database (one tiny query), so a `bulwark keys rotate` anywhere reaches every
+ * instance's new tokens within this bound (plus the query), as revocation does (REVOCATION_BOUND_MS).
+ */
+export const ACTIVE_KEY_CHECK_MS = 2000;
+
 interface LoadedKey {
   readonly kid: string;
   readonly publicJwk: JWK;
@@ -21,8 +28,8 @@ interface LoadedKey {
 
 /**
  * The access-token signing keys, kept in `signing_keys` with private keys sealed under MASTER_KEY.
- * Every instance reads them from the database: a key added by `bulwark keys rotate` elsewhere is picked
- * up on the next reload (periodic, or at once when a token names an unknown `kid`).
+ * Every instance reads them from the database: a key added by `bulwark keys rotate` elsewhere signs this
+ * instance's tokens within ACTIVE_KEY_CHECK_MS, and verifies here as soon as a token names its `kid`.
  */
 export class SigningKeyStore {
   private keys: LoadedKey[] = [];
@@ -39,6 +46,8 @@ export class SigningKeyStore {
   }
 
   private loading: Promise<void> | undefined;
+  private checkedAt = 0;
+  private checking: Promise<void> | undefined;
 
   /**
    * Loads the keys, creating the first one if there is none. Lazy and retried on failure, so that a
@@ -106,16 +115,37 @@ export class SigningKeyStore {
     this.loadedAt = Date.now();
   }
 
-  /** Reloads when the keys are older than `maxAgeMs` (another instance may have rotated). */
-  async refreshIfOlderThan(maxAgeMs: number): Promise<void> {
+  /**
+   * Makes sure the active key is the database's, at most every ACTIVE_KEY_CHECK_MS: compares the newest
+   * unretired key's id (an indexed one-row read) and reloads only when it changed. Concurrent callers
+   * share one check.
+   */
+  async checkActiveKey(): Promise<void> {
     await this.init();
-    if (Date.now() - this.loadedAt > maxAgeMs) await this.reload();
+    if (Date.now() - Math.max(this.checkedAt, this.loadedAt) <= ACTIVE_KEY_CHECK_MS) return;
+    this.checking ??= (async () => {
+      const [row] = await this.db
+        .select({ id: signingKeys.id })
+        .from(signingKeys)
+        .where(isNull(signingKeys.retiredAt))
+        .orderBy(desc(signingKeys.createdAt))
+        .limit(1);
+      if (row?.id !== this.active()?.kid) await this.reload();
+      this.checkedAt = Date.now();
+    })().finally(() => {
+      this.checking = undefined;
+    });
+    await this.checking;
   }
 
-  /** The newest unretired key, decrypted on first use. */
+  private active(): LoadedKey | undefined {
+    return this.keys.find((k) => k.retiredAt === null);
+  }
+
+  /** The newest unretired key (as of at most ACTIVE_KEY_CHECK_MS ago), decrypted on first use. */
   async signingKey(): Promise<{ kid: string; key: KeyObject }> {
-    await this.refreshIfOlderThan(60_000);
-    const current = this.keys.find((k) => k.retiredAt === null) ?? this.keys[0];
+    await this.checkActiveKey();
+    const current = this.active() ?? this.keys[0];
     if (!current) throw new Error('No signing key: call init() first');
     current.signKey ??= createPrivateKey(this.box.open(current.sealedPrivate).toString('utf8'));
     return { kid: current.kid, key: current.signKey };
