@@ -21,6 +21,7 @@ import type { BlobStorage } from './core/storage/storage.ts';
 import { accountsModule } from './modules/accounts/index.ts';
 import { apiKeysModule } from './modules/api-keys/index.ts';
 import { authModule, createAuth, type AuthApi } from './modules/auth/index.ts';
+import { certificatesModule } from './modules/certificates/index.ts';
 import { healthModule } from './modules/health/index.ts';
 import { identitiesModule } from './modules/identities/index.ts';
 import { mailModule } from './modules/mail/index.ts';
@@ -120,6 +121,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(apiKeysModule({ ctx, guard, forgetApiKey, reauthenticate }));
   await app.register(identitiesModule({ ctx, auth }));
   await app.register(mailModule({ ctx }));
+  await app.register(certificatesModule({ ctx, guard }));
   if (options.extend) await options.extend(app);
 
   app.addHook('onClose', async () => {

@@ -1,5 +1,6 @@
 import { authMeApiKey, authMeBearer } from './auth-me.ts';
 import { authToken } from './auth-token.ts';
+import { certIssue } from './cert-issue.ts';
 import { dbRead } from './db-read.ts';
 import { fastifyFloor } from './fastify-floor.ts';
 import { healthz } from './healthz.ts';
@@ -12,6 +13,7 @@ export const SCENARIOS: readonly Scenario[] = [
   authMeBearer,
   authMeApiKey,
   authToken,
+  certIssue,
   fastifyFloor,
 ];
 

@@ -8,6 +8,7 @@ import { printOutbox } from '../modules/mail/index.ts';
 import { ADMIN_USAGE, adminCreate } from './admin.ts';
 import { IMPORT_USAGE, accountsImport } from './import.ts';
 import { rotateKeys } from './keys.ts';
+import { caCommand, rotateMaster } from './ca.ts';
 import { serve } from './serve.ts';
 
 const USAGE = `Usage: bulwark <command> [options]
@@ -20,6 +21,10 @@ Commands:
                         import accounts from JSON lines (Python hashes kept, rehashed at sign-in)
   mail outbox [--limit N]  print mail kept in the outbox (no SMTP_URL), newest first
   keys rotate           add a new token-signing key; old ones stay published until their tokens expire
+  keys rotate-master    rewrap the CA data keys under MASTER_KEY (old key in MASTER_KEY_PREVIOUS)
+  ca init [--force]     create the root and issuing CA (done at first start unless CA_AUTO_INIT=off)
+  ca import --root F --cert F --key F [--root-key F] [--passphrase-file F]
+                        take an existing root and intermediate (PEM; encrypted PKCS#8 keys accepted)
   version               print the version
 `;
 
@@ -59,8 +64,11 @@ async function main(argv: string[]): Promise<number> {
       if (sub !== 'create') throw new UsageError(ADMIN_USAGE);
       return adminCreate(args, { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr });
     }
+    case 'ca':
+      return caCommand(rest, (line) => console.log(line));
     case 'keys': {
-      if (rest[0] !== 'rotate') throw new UsageError('usage: bulwark keys rotate');
+      if (rest[0] === 'rotate-master') return rotateMaster((line) => console.log(line));
+      if (rest[0] !== 'rotate') throw new UsageError('usage: bulwark keys rotate|rotate-master');
       await rotateKeys(loadConfig(), (line) => console.log(line));
       return 0;
     }

@@ -61,6 +61,16 @@ export interface Config {
   readonly shutdownTimeoutMs: number;
   readonly jobPollMs: number;
   readonly jobWorkers: boolean;
+  /** The previous master key during `bulwark keys rotate-master` (MASTER_KEY_PREVIOUS): still unwraps. */
+  readonly masterKeyPrevious: Buffer | undefined;
+  /** Longest validity a certificate may ask for (CERT_MAX_VALIDITY_DAYS, default 398). */
+  readonly certMaxValidityDays: number;
+  /** Validity when the request names none (CERT_DEFAULT_VALIDITY_DAYS, default 90, at most the cap). */
+  readonly certDefaultValidityDays: number;
+  /** Create a root and an intermediate at first start when none exists (CA_AUTO_INIT, default on). */
+  readonly caAutoInit: boolean;
+  /** How long a CRL is valid (`nextUpdate - thisUpdate`, CRL_VALIDITY, default 1d). */
+  readonly crlValiditySeconds: number;
   /** How often the purge of ended rows runs, once across all instances (HOUSEKEEPING_INTERVAL, default 1h). */
   readonly housekeepingIntervalSeconds: number;
   /** How long ended rows are kept (RETENTION_JOBS 7d, RETENTION_SESSIONS 30d, RETENTION_TOKENS 7d), seconds. */
@@ -126,6 +136,8 @@ export function loadConfig(env: Env = process.env): Config {
     );
   }
 
+  const certMaxValidityDays = read('CERT_MAX_VALIDITY_DAYS', 398, integerIn(1, 36_500), 'days 1..36500');
+
   const config: Config = {
     env: nodeEnv,
     port,
@@ -187,6 +199,19 @@ export function loadConfig(env: Env = process.env): Config {
     shutdownTimeoutMs: read('SHUTDOWN_TIMEOUT', 10, parseDuration, 'a duration such as 10s') * 1000,
     jobPollMs: read('JOB_POLL_INTERVAL_MS', 1000, integerIn(10, 600_000), 'milliseconds 10..600000'),
     jobWorkers: read('JOB_WORKERS', true, onOff, 'on or off'),
+    masterKeyPrevious: read<Buffer | undefined>(
+      'MASTER_KEY_PREVIOUS',
+      undefined,
+      key32,
+      '32 bytes as base64 or 64 hex characters',
+    ),
+    certMaxValidityDays,
+    certDefaultValidityDays: Math.min(
+      certMaxValidityDays,
+      read('CERT_DEFAULT_VALIDITY_DAYS', 90, integerIn(1, 36_500), 'days 1..36500'),
+    ),
+    caAutoInit: read('CA_AUTO_INIT', true, onOff, 'on or off'),
+    crlValiditySeconds: read('CRL_VALIDITY', 86_400, parseDuration, 'a duration such as 1d or 12h'),
     housekeepingIntervalSeconds: read('HOUSEKEEPING_INTERVAL', 3600, atLeast(60), 'a duration of 1m or more'),
     retention: {
       jobs: read('RETENTION_JOBS', 7 * 86_400, parseDuration, 'a duration such as 7d'),

@@ -7,3 +7,5 @@ export * from './signing-keys.ts';
 export * from './account-tokens.ts';
 export * from './mail.ts';
 export * from './identities.ts';
+export * from './certificate-authorities.ts';
+export * from './certificates.ts';

@@ -1,0 +1,99 @@
+import { and, desc, eq, gt, inArray, lt, lte, sql, type SQL } from 'drizzle-orm';
+import type { DbOrTx } from '../../core/db/database.ts';
+import { certificateAuthorities, certificates } from '../../db/schema/index.ts';
+
+export type CertificateRow = typeof certificates.$inferSelect;
+export type NewCertificateRow = typeof certificates.$inferInsert;
+export type ShownStatus = 'active' | 'on_hold' | 'revoked' | 'expired';
+
+export async function insert(db: DbOrTx, row: NewCertificateRow): Promise<void> {
+  await db.insert(certificates).values(row);
+}
+
+export async function findById(db: DbOrTx, id: string): Promise<CertificateRow | undefined> {
+  const [row] = await db.select().from(certificates).where(eq(certificates.id, id));
+  return row;
+}
+
+/** The row locked for the rest of the transaction (a PATCH reads, checks the transition, writes). */
+export async function findForUpdate(db: DbOrTx, id: string): Promise<CertificateRow | undefined> {
+  const [row] = await db.select().from(certificates).where(eq(certificates.id, id)).for('update');
+  return row;
+}
+
+export async function update(
+  db: DbOrTx,
+  id: string,
+  patch: Partial<NewCertificateRow>,
+): Promise<CertificateRow> {
+  const [row] = await db
+    .update(certificates)
+    .set({ ...patch, updatedAt: new Date() })
+    .where(eq(certificates.id, id))
+    .returning();
+  return row!;
+}
+
+/** Marks the issuer's revocation list stale; in the transaction of the status change. */
+export async function bumpRevision(db: DbOrTx, issuerId: string): Promise<void> {
+  await db
+    .update(certificateAuthorities)
+    .set({ revision: sql`${certificateAuthorities.revision} + 1` })
+    .where(eq(certificateAuthorities.id, issuerId));
+}
+
+export interface ListFilter {
+  readonly ownerId?: string | undefined;
+  readonly status?: ShownStatus | undefined;
+  readonly expiringBefore?: Date | undefined;
+  readonly commonName?: string | undefined;
+  readonly san?: string | undefined;
+  /** Cursor: ids below this one (newest first). */
+  readonly before?: string | undefined;
+  readonly limit: number;
+  readonly now: Date;
+}
+
+/** The SQL of a shown status: `expired` once `not_after` has passed, whatever is stored. */
+function statusCondition(status: ShownStatus, now: Date): SQL {
+  if (status === 'expired') return lte(certificates.notAfter, now);
+  return and(eq(certificates.status, status), gt(certificates.notAfter, now))!;
+}
+
+export async function list(db: DbOrTx, filter: ListFilter): Promise<CertificateRow[]> {
+  const conditions: (SQL | undefined)[] = [
+    filter.ownerId ? eq(certificates.ownerId, filter.ownerId) : undefined,
+    filter.status ? statusCondition(filter.status, filter.now) : undefined,
+    filter.expiringBefore ? lt(certificates.notAfter, filter.expiringBefore) : undefined,
+    filter.commonName ? sql`lower(${certificates.commonName}) = lower(${filter.commonName})` : undefined,
+    filter.san ? sql`${certificates.sans} @> array[${filter.san}]::text[]` : undefined,
+    filter.before ? lt(certificates.id, filter.before) : undefined,
+  ];
+  return db
+    .select()
+    .from(certificates)
+    .where(and(...conditions))
+    .orderBy(desc(certificates.id))
+    .limit(filter.limit);
+}
+
+export async function findBySerial(db: DbOrTx, serial: string): Promise<CertificateRow | undefined> {
+  const [row] = await db.select().from(certificates).where(eq(certificates.serial, serial));
+  return row;
+}
+
+/** An account's certificates that are not yet revoked, locked: its deletion revokes them. */
+export async function unrevokedOf(db: DbOrTx, ownerId: string): Promise<CertificateRow[]> {
+  return db
+    .select()
+    .from(certificates)
+    .where(
+      and(eq(certificates.ownerId, ownerId), inArray(certificates.status, ['active', 'on_hold', 'expired'])),
+    )
+    .for('update');
+}
+
+/** Every certificate of an account (its data export), oldest first. */
+export async function allOf(db: DbOrTx, ownerId: string): Promise<CertificateRow[]> {
+  return db.select().from(certificates).where(eq(certificates.ownerId, ownerId)).orderBy(certificates.id);
+}

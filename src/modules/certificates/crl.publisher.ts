@@ -1,0 +1,105 @@
+import type { Database } from '../../core/db/database.ts';
+import type { CertificateAuthority } from './ca.authority.ts';
+import { encodeCrl, type RevokedEntry } from './crl.ts';
+
+export interface PublishedCrl {
+  readonly der: Buffer;
+  readonly etag: string;
+  readonly number: number;
+  readonly thisUpdate: Date;
+  readonly nextUpdate: Date;
+}
+
+interface Cached extends PublishedCrl {
+  readonly issuerId: string;
+  readonly revision: number;
+  readonly refreshAt: number;
+}
+
+/**
+ * Serves the active issuer's CRL from memory and regenerates it lazily: when the issuer's revision (bumped in
+ * the transaction of every hold, release and revocation, by any instance) has moved, or halfway to
+ * nextUpdate. Concurrent requests share one regeneration, and a burst of revocations between two requests
+ * costs one, so the CRL never lags a committed change yet is not rebuilt per revocation.
+ */
+export class CrlPublisher {
+  private cached: Cached | undefined;
+  private building: Promise<Cached> | undefined;
+  private readonly database: Database;
+  private readonly authority: () => CertificateAuthority;
+  private readonly validitySeconds: number;
+
+  constructor(database: Database, authority: () => CertificateAuthority, validitySeconds: number) {
+    this.database = database;
+    this.authority = authority;
+    this.validitySeconds = validitySeconds;
+  }
+
+  async current(): Promise<PublishedCrl> {
+    const issuerId = this.authority().issuer.id;
+    const [state] = await this.database.query<{ revision: number }>(
+      'select revision from certificate_authorities where id = $1',
+      [issuerId],
+    );
+    const revision = Number(state?.revision ?? 0);
+    const cached = this.cached;
+    if (
+      cached &&
+      cached.issuerId === issuerId &&
+      cached.revision >= revision &&
+      Date.now() < cached.refreshAt
+    )
+      return cached;
+    const built = await this.shared();
+    // A rebuild already in flight may have read an older revision: then one more, never a stale CRL.
+    return built.revision >= revision ? built : this.shared();
+  }
+
+  private shared(): Promise<Cached> {
+    this.building ??= this.build().finally(() => {
+      this.building = undefined;
+    });
+    return this.building;
+  }
+
+  /** Forgets the cached CRL (a status change in this process; other instances see the revision move). */
+  invalidate(): void {
+    this.cached = undefined;
+  }
+
+  private async build(): Promise<Cached> {
+    const issuer = this.authority().issuer;
+    // The number first, the entries second: a change committed in between is in the CRL and moves the
+    // revision past the one read here, so the next request rebuilds — never the other way round.
+    const [state] = await this.database.query<{ crl_number: number; revision: number }>(
+      'update certificate_authorities set crl_number = crl_number + 1 where id = $1 returning crl_number, revision',
+      [issuer.id],
+    );
+    const rows = await this.database.query<{ serial: string; revoked_at: number; reason: string | null }>(
+      `select serial, floor(extract(epoch from revoked_at))::float8 as revoked_at, revocation_reason as reason
+         from certificates where issuer_id = $1 and status in ('revoked', 'on_hold')`,
+      [issuer.id],
+    );
+    const entries: RevokedEntry[] = rows.map((r) => ({
+      serial: r.serial,
+      revokedAt: Number(r.revoked_at),
+      reason: r.reason,
+    }));
+    const thisUpdate = new Date(Math.floor(Date.now() / 1000) * 1000);
+    const nextUpdate = new Date(thisUpdate.getTime() + this.validitySeconds * 1000);
+    const number = Number(state!.crl_number);
+    const der = encodeCrl(issuer, entries, { number, thisUpdate, nextUpdate });
+    const cached: Cached = {
+      der,
+      etag: `"crl-${issuer.id.slice(-12)}-${number}"`,
+      number,
+      thisUpdate,
+      nextUpdate,
+      issuerId: issuer.id,
+      revision: Number(state!.revision),
+      refreshAt: thisUpdate.getTime() + (this.validitySeconds * 1000) / 2,
+    };
+    this.cached = cached;
+    return cached;
+  }
+}
