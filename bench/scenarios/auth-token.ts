@@ -27,11 +27,12 @@ export const authToken: Scenario = {
   goalRatio: 0.9,
   launch: 'cli',
   workers: 2,
-  // Every attempt succeeds, so the failure throttle never trips; its limit is raised anyway so it cannot.
+  // Every attempt succeeds and gives its points back, so the throttle never trips; the limit is raised anyway
+  // so that it cannot (all requests come from one address).
   bulwarkEnv: { LOGIN_THROTTLE: '1000000/1m' },
   notes:
-    'Bulwark runs with `LOGIN_THROTTLE=1000000/1m` (the throttle still runs its check and reset on every ' +
-    'sign-in; only failures count, and there are none). Each successful grant writes a `sessions` and a ' +
+    'Bulwark runs with `LOGIN_THROTTLE=1000000/1m` (the throttle still runs on every sign-in: a point per ' +
+    'address and per account taken before the hash, given back after it). Each successful grant writes a `sessions` and a ' +
     '`refresh_tokens` row: part of the endpoint’s cost.',
   request: (_server, { fixture }) => ({
     method: 'POST',

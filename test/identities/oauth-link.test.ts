@@ -46,9 +46,11 @@ describe('linking an identity', () => {
     });
     expect(login.status).toBe(200);
     const sub = h.user('beta', uniqueSubject(), { email: user.email, email_verified: true });
+    // A session cookie is sent by the browser on its own: the link needs the session's CSRF token too.
     const { callback } = await h.signIn('beta', sub, {
       browser,
       redirectTo: `${h.publicUrl}/settings/links`,
+      query: { csrf_token: login.json().csrf_token },
     });
     expect(callback.status).toBe(302);
     expect(callback.headers.get('location')).toBe(`${h.publicUrl}/settings/links`);

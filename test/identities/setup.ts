@@ -23,7 +23,13 @@ export interface OAuthHarness extends TestApp {
   signIn(
     provider: string,
     subject: string,
-    options?: { browser?: Browser; headers?: Record<string, string>; redirectTo?: string },
+    options?: {
+      browser?: Browser;
+      headers?: Record<string, string>;
+      redirectTo?: string;
+      /** More query parameters for the authorize request (`csrf_token`). */
+      query?: Record<string, string>;
+    },
   ): Promise<{
     authorize: BrowserResponse;
     back: BrowserResponse;
@@ -69,7 +75,9 @@ export async function startHarness(
     },
     async signIn(provider, subject, options = {}) {
       const browser = options.browser ?? new Browser();
-      const query = options.redirectTo ? `?redirect_to=${encodeURIComponent(options.redirectTo)}` : '';
+      const params = new URLSearchParams(options.query);
+      if (options.redirectTo) params.set('redirect_to', options.redirectTo);
+      const query = params.size > 0 ? `?${params.toString()}` : '';
       const authorize = await browser.request(`${publicUrl}/v1/auth/oauth/${provider}/authorize${query}`, {
         headers: options.headers,
       });

@@ -28,7 +28,12 @@ export interface Config {
   readonly trustProxy: boolean | number | string;
   readonly logLevel: LogLevel;
   readonly rateLimit: boolean;
-  readonly loginThrottle: { readonly max: number; readonly windowSeconds: number };
+  /** Password attempts per account and per client address (LOGIN_THROTTLE, default 5/15m). */
+  readonly loginThrottle: Rate;
+  /** Registrations per client address (REGISTER_THROTTLE, default 20/1h). */
+  readonly registerThrottle: Rate;
+  /** Anonymous OIDC sign-ins started per client address (OAUTH_START_THROTTLE, default 30/15m). */
+  readonly oauthStartThrottle: Rate;
   readonly accessTokenTtlSeconds: number;
   readonly refreshTokenTtlSeconds: number;
   readonly basicAuth: boolean;
@@ -38,8 +43,16 @@ export interface Config {
   readonly jwtAudience: string;
   /** A cookie session ends after this long unused (SESSION_IDLE_TIMEOUT, default 2h)… */
   readonly sessionIdleSeconds: number;
-  /** …and after this long whatever its use (SESSION_MAX_AGE, default 7d). */
+  /**
+   * Absolute lifetime of every sign-in — refresh-token family or cookie session — counted from the sign-in,
+   * however often it is used or refreshed (SESSION_MAX_AGE, default 30d; ASVS 3.3.2).
+   */
   readonly sessionMaxAgeSeconds: number;
+  /**
+   * Lifetime of a cookie session, at most sessionMaxAgeSeconds (SESSION_COOKIE_MAX_AGE). Default 7d; but
+   * SESSION_MAX_AGE alone keeps its former meaning, the cookie session's lifetime, so old settings hold.
+   */
+  readonly cookieSessionMaxAgeSeconds: number;
   /** Refuse sign-in until the email is verified (REQUIRE_EMAIL_VERIFICATION, default off). */
   readonly requireEmailVerification: boolean;
   /**
@@ -75,6 +88,12 @@ export interface Config {
   readonly housekeepingIntervalSeconds: number;
   /** How long ended rows are kept (RETENTION_JOBS 7d, RETENTION_SESSIONS 30d, RETENTION_TOKENS 7d), seconds. */
   readonly retention: { readonly jobs: number; readonly sessions: number; readonly tokens: number };
+}
+
+/** `N/window`: at most `max` events per `windowSeconds`. */
+export interface Rate {
+  readonly max: number;
+  readonly windowSeconds: number;
 }
 
 export interface OidcProviderConfig {
@@ -137,6 +156,7 @@ export function loadConfig(env: Env = process.env): Config {
   }
 
   const certMaxValidityDays = read('CERT_MAX_VALIDITY_DAYS', 398, integerIn(1, 36_500), 'days 1..36500');
+  const sessionMaxAgeSeconds = read('SESSION_MAX_AGE', 30 * 86_400, parseDuration, 'a duration such as 30d');
 
   const config: Config = {
     env: nodeEnv,
@@ -171,13 +191,31 @@ export function loadConfig(env: Env = process.env): Config {
       parseRate,
       'COUNT/DURATION such as 5/15m',
     ),
+    registerThrottle: read(
+      'REGISTER_THROTTLE',
+      { max: 20, windowSeconds: 3600 },
+      parseRate,
+      'COUNT/DURATION such as 20/1h',
+    ),
+    oauthStartThrottle: read(
+      'OAUTH_START_THROTTLE',
+      { max: 30, windowSeconds: 900 },
+      parseRate,
+      'COUNT/DURATION such as 30/15m',
+    ),
     accessTokenTtlSeconds: read('ACCESS_TOKEN_TTL', 900, parseDuration, 'a duration such as 900, 15m or 1h'),
     refreshTokenTtlSeconds: read('REFRESH_TOKEN_TTL', 30 * 86_400, parseDuration, 'a duration such as 30d'),
     basicAuth: read('BASIC_AUTH', true, onOff, 'on or off'),
     jwtIssuer: read('JWT_ISSUER', publicUrl, (s) => s, 'a string'),
     jwtAudience: read('JWT_AUDIENCE', 'bulwark', (s) => s, 'a string'),
     sessionIdleSeconds: read('SESSION_IDLE_TIMEOUT', 2 * 3600, parseDuration, 'a duration such as 2h'),
-    sessionMaxAgeSeconds: read('SESSION_MAX_AGE', 7 * 86_400, parseDuration, 'a duration such as 7d'),
+    sessionMaxAgeSeconds,
+    cookieSessionMaxAgeSeconds: read(
+      'SESSION_COOKIE_MAX_AGE',
+      env.SESSION_MAX_AGE?.trim() ? sessionMaxAgeSeconds : Math.min(7 * 86_400, sessionMaxAgeSeconds),
+      parseDuration,
+      'a duration such as 7d',
+    ),
     requireEmailVerification: read('REQUIRE_EMAIL_VERIFICATION', false, onOff, 'on or off'),
     reauthWindowSeconds: read('REAUTH_WINDOW', 600, parseDuration, 'a duration such as 10m'),
     apiKeyMaxTtlSeconds: read('API_KEY_MAX_TTL', 365 * 86_400, parseDuration, 'a duration such as 365d'),
@@ -220,6 +258,9 @@ export function loadConfig(env: Env = process.env): Config {
       tokens: read('RETENTION_TOKENS', 7 * 86_400, atLeast(3600), 'a duration of 1h or more'),
     },
   };
+  if (config.cookieSessionMaxAgeSeconds > sessionMaxAgeSeconds) {
+    problems.push('SESSION_COOKIE_MAX_AGE must not be longer than SESSION_MAX_AGE');
+  }
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(config);
 }

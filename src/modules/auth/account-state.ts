@@ -20,6 +20,8 @@ export interface SessionState {
   readonly accountId: string;
   readonly kind: 'token' | 'cookie';
   readonly revoked: boolean;
+  /** The sign-in: SESSION_MAX_AGE counts from here. */
+  readonly createdAtMs: number;
   readonly expiresAtMs: number;
   readonly lastUsedAtMs: number;
   /** When its sign-in checked the password; null when it did not (OpenID Connect). */
@@ -155,6 +157,7 @@ function toState(row: SessionRow | undefined): SessionState | null {
     accountId: row.accountId,
     kind: row.kind,
     revoked: row.revokedAt !== null,
+    createdAtMs: row.createdAt.getTime(),
     expiresAtMs: row.expiresAt.getTime(),
     lastUsedAtMs: row.lastUsedAt.getTime(),
     authenticatedAtMs: row.authenticatedAt?.getTime() ?? null,

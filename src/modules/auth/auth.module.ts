@@ -1,8 +1,7 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { eq, asc } from 'drizzle-orm';
 import type { AppContext } from '../../core/context.ts';
-import { createMemoryCounters, createRedisCounters } from '../../core/rate-limit/counters.ts';
-import { FixedWindowLimit } from '../../core/rate-limit/fixed-window.ts';
+import { createLimiter } from '../../core/rate-limit/limiter.ts';
 import { createPasswordHasher, type PasswordHasher } from '../../core/passwords/password-hasher.ts';
 import type { Principal, Reauthenticate } from '../../core/principal.ts';
 import { sessions } from '../../db/schema/sessions.ts';
@@ -39,6 +38,8 @@ export interface AuthApi {
     accountId: string,
     client: ClientInfo,
   ) => Promise<{ sessionId: string; cookie: string; csrfToken: string }>;
+  /** Whether `presented` is the CSRF token of the cookie session `sessionId` (constant time). */
+  readonly checkCsrfToken: (sessionId: string, presented: unknown) => boolean;
   /** Sets the session and CSRF cookies of a session `startCookieSession` started. */
   readonly setSessionCookies: (reply: FastifyReply, cookie: string, csrfToken: string) => void;
   /** Drop cached credential state after a committed change, here and (with Redis) on every instance. */
@@ -66,8 +67,7 @@ export function createAuth(ctx: AppContext): AuthApi {
     ttlSeconds: config.accessTokenTtlSeconds,
   });
   const hasher = createPasswordHasher(config.argon2);
-  const counters = redis ? createRedisCounters(redis) : createMemoryCounters();
-  const throttle = new LoginThrottle(new FixedWindowLimit(counters, config.loginThrottle, config.rateLimit));
+  const throttle = new LoginThrottle(createLimiter(redis, 'login', config.loginThrottle, config.rateLimit));
   const authenticator = new Authenticator({
     config,
     db: database.db,
@@ -84,11 +84,12 @@ export function createAuth(ctx: AppContext): AuthApi {
     keys,
     rt,
     authenticate: (request) => authenticator.authenticate(request),
+    checkCsrfToken: (sessionId, presented) => authenticator.checkCsrfToken(sessionId, presented),
     async startCookieSession(accountId, client) {
       const { session, cookie } = await startCookieSession(
         database.db,
         accountId,
-        config.sessionMaxAgeSeconds,
+        config.cookieSessionMaxAgeSeconds,
         client,
       );
       return { sessionId: session.id, cookie, csrfToken: authenticator.csrfToken(session.id) };
@@ -109,7 +110,7 @@ export function createAuth(ctx: AppContext): AuthApi {
 export const authModule =
   ({ ctx, auth }: { ctx: AppContext; auth: AuthApi }): FastifyPluginAsync =>
   async (app) => {
-    const { events, exports, redis } = ctx;
+    const { config, events, exports, redis } = ctx;
     const { rt, keys, guard } = auth;
     // Load (or create) the signing key once the server is up; a failure here (migrations pending) is
     // retried on first use rather than stopping the boot.
@@ -147,6 +148,7 @@ export const authModule =
         .orderBy(asc(sessions.createdAt), asc(sessions.id)),
     );
     await app.register(tokenRoutes, { rt, keys });
-    await app.register(authRoutes, { rt, guard });
+    const registrations = createLimiter(redis, 'register', config.registerThrottle, config.rateLimit);
+    await app.register(authRoutes, { rt, guard, registrations });
     await registerRecovery(app, ctx, rt, guard);
   };

@@ -2,6 +2,7 @@ import formbody from '@fastify/formbody';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { AppError } from '../../core/errors/app-error.ts';
+import type { Limiter } from '../../core/rate-limit/limiter.ts';
 import { problemResponses } from '../../core/http/schemas.ts';
 import {
   Account,
@@ -20,10 +21,14 @@ import { requireRecentPassword } from './reauth.ts';
 interface Options {
   rt: AuthRuntime;
   guard: ReturnType<typeof createGuard>;
+  /** REGISTER_THROTTLE, per client address. */
+  registrations: Limiter;
 }
 
+const TOO_MANY_REGISTRATIONS = 'Too many registrations from this address; try again later.';
+
 /** Registration, cookie sign-in, sign-out, the caller's principal and sessions. */
-export const authRoutes: FastifyPluginAsyncTypebox<Options> = async (app, { rt, guard }) => {
+export const authRoutes: FastifyPluginAsyncTypebox<Options> = async (app, { rt, guard, registrations }) => {
   await app.register(formbody, { bodyLimit: 16 * 1024 });
   for (const schema of [Account, UserEnvelope, RegisterBody, LoginBody, Me, SessionView, SessionList])
     app.addSchema(schema);
@@ -48,10 +53,12 @@ export const authRoutes: FastifyPluginAsyncTypebox<Options> = async (app, { rt, 
         tags,
         summary: 'Create an account (a verification mail is sent)',
         body: RegisterBody,
-        response: { 201: UserEnvelope, ...problemResponses(400, 409, 415, 422) },
+        response: { 201: UserEnvelope, ...problemResponses(400, 409, 415, 422, 429) },
       },
     },
     async (request, reply) => {
+      // Counted per address before the password is hashed (the costly part, done before the duplicate check).
+      await registrations.consume(`ip:${request.ip}`, TOO_MANY_REGISTRATIONS);
       // Self-registration is account creation with the defaults (role `user`), through the same service.
       const account = await createAccount(accounts, request.body);
       return reply.code(201).send({ user: toAccountView(account) });
@@ -68,11 +75,13 @@ export const authRoutes: FastifyPluginAsyncTypebox<Options> = async (app, { rt, 
         body: LoginBody,
         response: {
           200: Type.Object({ user: Type.Ref('Account'), csrf_token: Type.String() }),
-          ...problemResponses(400, 401, 422, 429),
+          ...problemResponses(400, 401, 403, 422, 429),
         },
       },
     },
     async (request, reply) => {
+      // Login CSRF: a cross-site form must not sign the browser in to an account of the attacker's choosing.
+      rt.authenticator.assertAllowedOrigin(request, { required: false });
       const email = request.body.email ?? request.body.username;
       if (!email) {
         throw new AppError('VALIDATION_FAILED', 'email (or username) is required.', {

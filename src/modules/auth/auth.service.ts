@@ -75,7 +75,7 @@ export async function passwordGrant(
     rt.db,
     account.id,
     scopes.join(' '),
-    rt.config.refreshTokenTtlSeconds,
+    tokenLifetimes(rt.config),
     client,
   );
   const access = await rt.tokens.issue(account.id, sessionId, scopes);
@@ -84,7 +84,7 @@ export async function passwordGrant(
 
 export async function refreshGrant(rt: AuthRuntime, refreshToken: string | undefined): Promise<TokenPair> {
   if (!refreshToken) throw new OAuthFailure(400, 'invalid_request', 'refresh_token is required.');
-  const outcome = await rotateRefreshToken(rt.db, refreshToken, rt.config.refreshTokenTtlSeconds);
+  const outcome = await rotateRefreshToken(rt.db, refreshToken, tokenLifetimes(rt.config));
   if (!outcome.ok) {
     // Only reuse changes state (the family is revoked now); a revoked or expired token changes nothing, and
     // forgetting would make every replay of an old token flush the caches of every instance.
@@ -102,6 +102,11 @@ export async function refreshGrant(rt: AuthRuntime, refreshToken: string | undef
   return pair(access.token, access.expiresIn, outcome.refreshToken, scopes);
 }
 
+const tokenLifetimes = (config: Config) => ({
+  refreshTtlSeconds: config.refreshTokenTtlSeconds,
+  maxAgeSeconds: config.sessionMaxAgeSeconds,
+});
+
 const pair = (access: string, expiresIn: number, refresh: string, scopes: readonly string[]): TokenPair => ({
   access_token: access,
   token_type: 'bearer',
@@ -118,10 +123,12 @@ export async function login(
   client: ClientInfo & { ip: string },
 ) {
   const account = await rt.authenticator.checkPassword(email, password, client.ip);
-  const { session, cookie } = await startCookieSession(rt.db, account.id, rt.config.sessionMaxAgeSeconds, {
-    ...client,
-    byPassword: true,
-  });
+  const { session, cookie } = await startCookieSession(
+    rt.db,
+    account.id,
+    rt.config.cookieSessionMaxAgeSeconds,
+    { ...client, byPassword: true },
+  );
   return { account, cookie, csrfToken: rt.authenticator.csrfToken(session.id) };
 }
 

@@ -13,13 +13,14 @@ import * as accounts from '../accounts/index.ts';
 import * as apiKeyRepo from '../api-keys/index.ts';
 import { verifyApiKey, type VerifiedApiKey } from '../api-keys/index.ts';
 import type { AccountStateCache } from './account-state.ts';
-import { REVOCATION_BOUND_MS, type AccountState } from './account-state.ts';
+import { REVOCATION_BOUND_MS, type AccountState, type SessionState } from './account-state.ts';
 import type { Forget } from './invalidation-bus.ts';
 import type { LoginThrottle } from './login-throttle.ts';
 import type { PasswordHasher } from '../../core/passwords/password-hasher.ts';
 import type { AuthMethod, Principal } from '../../core/principal.ts';
 import { effectiveScopes, scopesForRoles, type Scope } from '../../core/scopes.ts';
 import * as sessionRepo from './sessions.repository.ts';
+import { pastMaxAge } from './sessions.service.ts';
 import { AccessTokenError, uuidv7Time, type AccessTokens } from './tokens/access-tokens.ts';
 
 const UNSAFE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -100,23 +101,20 @@ export class Authenticator {
 
   /**
    * Checks an email and password (password grant, cookie login, Basic), throttled per account and
-   * address. Unknown email and wrong password cost the same and fail the same way.
+   * address: the attempt is counted before the hash, and a correct password gives it back. Unknown email
+   * and wrong password cost the same and fail the same way.
    */
   async checkPassword(email: string, password: string, ip: string): Promise<accounts.AccountRow> {
     const { db, hasher, throttle } = this.deps;
-    await throttle.check(email, ip);
+    await throttle.attempt(email, ip);
     const account = await accounts.findByEmailPrepared(db, email);
     if (!account?.passwordHash) {
       await hasher.verifyDummy(password);
-      await throttle.failed(email, ip);
       throw this.unauthenticated('Invalid email or password.');
     }
     const result = await hasher.verify(account.passwordHash, password);
-    if (!result.ok || !account.isActive) {
-      await throttle.failed(email, ip);
-      throw this.unauthenticated('Invalid email or password.');
-    }
-    await throttle.succeeded(email);
+    if (!result.ok || !account.isActive) throw this.unauthenticated('Invalid email or password.');
+    await throttle.succeeded(email, ip);
     // Checked only after a correct password, so it tells nothing to someone who does not know it.
     if (this.deps.config.requireEmailVerification && !account.emailVerified) {
       throw new AppError('FORBIDDEN', EMAIL_NOT_VERIFIED);
@@ -143,7 +141,7 @@ export class Authenticator {
       !session ||
       session.revoked ||
       session.accountId !== claims.sub ||
-      session.expiresAtMs <= Date.now();
+      this.ended(session, Date.now());
     if (revoked) throw this.unauthenticated('The access token has been revoked.', 'invalid_token');
     return this.principal(state, claims.scope, 'bearer', {
       sessionId: claims.sid,
@@ -196,7 +194,7 @@ export class Authenticator {
       !session ||
       session.kind !== 'cookie' ||
       session.revoked ||
-      session.expiresAtMs <= now ||
+      this.ended(session, now) ||
       session.lastUsedAtMs + idleMs <= now
     ) {
       throw this.unauthenticated('The session has ended; sign in again.');
@@ -216,25 +214,47 @@ export class Authenticator {
   }
 
   /**
-   * An unsafe request on a cookie session needs both an allowed origin — the Origin header, or when a
-   * browser left it out, the Referer's origin (OWASP's fallback); with neither it is refused — and the
-   * session's CSRF token.
+   * An unsafe request on a cookie session needs both an allowed origin (see assertAllowedOrigin, with the
+   * header required) and the session's CSRF token.
    */
   private checkCsrf(request: FastifyRequest, sessionId: string): void {
+    this.assertAllowedOrigin(request, { required: true });
+    if (!this.checkCsrfToken(sessionId, request.headers['x-csrf-token'])) {
+      throw new AppError('FORBIDDEN', `Missing or wrong X-CSRF-Token (it is in the ${CSRF_COOKIE} cookie).`);
+    }
+  }
+
+  /**
+   * Refuses (403) a request from a page of another origin: the Origin header, or when a browser left it out,
+   * the Referer's origin (OWASP's fallback), must be PUBLIC_URL's origin or one of CORS_ORIGINS. With
+   * neither header it is refused only when `required` — non-browser clients send none.
+   * @example authenticator.assertAllowedOrigin(request, { required: false }) // cookie login
+   */
+  assertAllowedOrigin(request: FastifyRequest, { required }: { required: boolean }): void {
     const origin = request.headers.origin ?? originOf(request.headers.referer);
     if (origin === undefined) {
+      if (!required) return;
       throw new AppError(
         'FORBIDDEN',
         'Unsafe requests with the session cookie must carry an Origin (or Referer) header.',
       );
     }
     if (!this.allowedOrigins.has(origin)) {
-      throw new AppError('FORBIDDEN', 'Cross-origin requests with the session cookie are refused.');
+      throw new AppError('FORBIDDEN', 'Requests from pages of another origin are refused here.');
     }
-    const header = request.headers['x-csrf-token'];
-    if (typeof header !== 'string' || !safeEqual(header, this.csrfToken(sessionId))) {
-      throw new AppError('FORBIDDEN', `Missing or wrong X-CSRF-Token (it is in the ${CSRF_COOKIE} cookie).`);
-    }
+  }
+
+  /** Whether `presented` is the CSRF token of the session (constant time). */
+  checkCsrfToken(sessionId: string, presented: unknown): boolean {
+    return typeof presented === 'string' && safeEqual(presented, this.csrfToken(sessionId));
+  }
+
+  /** Past its end, or SESSION_MAX_AGE after its sign-in (so lowering the setting ends older sessions). */
+  private ended(session: SessionState, now: number): boolean {
+    return (
+      session.expiresAtMs <= now ||
+      pastMaxAge(session.createdAtMs, this.deps.config.sessionMaxAgeSeconds, now)
+    );
   }
 
   private async fromBasic(encoded: string, ip: string): Promise<Principal> {

@@ -26,17 +26,17 @@ export async function requireRecentPassword(
   const email = account?.email;
   if (!account || !email) throw notFound('account');
   const { throttle } = rt.authenticator.deps;
-  // Guessing the password here is guessing a sign-in: the same throttle, per account and per address.
-  await throttle.check(email, ip);
+  // Guessing the password here is guessing a sign-in: the same throttle, per account and per address,
+  // the attempt counted before the hash.
+  await throttle.attempt(email, ip);
   const ok = account.passwordHash
     ? (await rt.hasher.verify(account.passwordHash, currentPassword)).ok
     : (await rt.hasher.verifyDummy(currentPassword), false);
   if (!ok) {
-    await throttle.failed(email, ip);
     throw validationFailed(
       [{ path: '/body/current_password', message: 'This is not the current password.' }],
       'This is not the current password.',
     );
   }
-  await throttle.succeeded(email);
+  await throttle.succeeded(email, ip);
 }

@@ -9,7 +9,7 @@ function cookieOptions(config: Config, httpOnly: boolean) {
     httpOnly,
     sameSite: 'lax' as const,
     secure: config.env === 'production',
-    maxAge: config.sessionMaxAgeSeconds,
+    maxAge: config.cookieSessionMaxAgeSeconds,
   };
 }
 

@@ -27,8 +27,10 @@ const startTokenSessionStatement = preparedPerDb((db: Db) => {
         scope: p('scope'),
         userAgent: p('userAgent'),
         ip: p('ip'),
-        authenticatedAt: p('authenticatedAt'),
-        expiresAt: p('expiresAt'),
+        authenticatedAt: p('createdAt'),
+        createdAt: p('createdAt'),
+        lastUsedAt: p('createdAt'),
+        expiresAt: p('sessionExpiresAt'),
       })
       .returning({ id: sessions.id }),
   );
@@ -52,8 +54,11 @@ export async function insertTokenSession(
     scope: string;
     userAgent: string | null;
     ip: string | null;
-    /** When the password was checked (the password grant: now). */
-    authenticatedAt: Date;
+    /** The sign-in, which checked the password: also `authenticated_at` (see REAUTH_WINDOW). */
+    createdAt: Date;
+    /** The family's absolute end (SESSION_MAX_AGE after the sign-in). */
+    sessionExpiresAt: Date;
+    /** The first refresh token's end. */
     expiresAt: Date;
     refreshId: string;
     tokenHash: string;
@@ -96,11 +101,9 @@ export async function findSessionByTokenHash(db: DbOrTx, tokenHash: string): Pro
   return (await db.select().from(sessions).where(eq(sessions.tokenHash, tokenHash)).limit(1))[0];
 }
 
-export async function touchSession(db: DbOrTx, id: string, expiresAt?: Date): Promise<void> {
-  await db
-    .update(sessions)
-    .set(expiresAt ? { lastUsedAt: new Date(), expiresAt } : { lastUsedAt: new Date() })
-    .where(eq(sessions.id, id));
+/** Records a use; the session's end (`expires_at`) never moves. */
+export async function touchSession(db: DbOrTx, id: string): Promise<void> {
+  await db.update(sessions).set({ lastUsedAt: new Date() }).where(eq(sessions.id, id));
 }
 
 /** Revokes one session; returns false when it was not there or already revoked. */

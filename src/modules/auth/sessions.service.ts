@@ -18,24 +18,41 @@ export type RefreshOutcome =
 
 const clip = (value: string | undefined, max: number) => (value ? value.slice(0, max) : null);
 
+/**
+ * How long a sign-in lasts: each refresh token lives `refreshTtlSeconds`, and the whole family ends
+ * `maxAgeSeconds` after the sign-in however often it is refreshed (SESSION_MAX_AGE).
+ */
+export interface TokenLifetimes {
+  readonly refreshTtlSeconds: number;
+  readonly maxAgeSeconds: number;
+}
+
+/** Whether a session started at `createdAt` is past its absolute lifetime (SESSION_MAX_AGE) at `now`. */
+export const pastMaxAge = (createdAtMs: number, maxAgeSeconds: number, now = Date.now()): boolean =>
+  createdAtMs + maxAgeSeconds * 1000 <= now;
+
 /** Starts a refresh-token family (the `password` grant) and returns its id and first refresh token. */
 export async function startTokenSession(
   db: Db,
   accountId: string,
   scope: string,
-  ttlSeconds: number,
+  lifetimes: TokenLifetimes,
   client: ClientInfo,
 ): Promise<{ sessionId: string; refreshToken: string }> {
   const sessionId = newId();
   const refreshToken = randomToken();
+  const now = Date.now();
+  // The family's end is fixed here, at the sign-in; its first refresh token cannot outlive it.
+  const sessionEnd = now + lifetimes.maxAgeSeconds * 1000;
   await repo.insertTokenSession(db, {
     sessionId,
     accountId,
     scope,
     userAgent: clip(client.userAgent, 256),
     ip: clip(client.ip, 64),
-    authenticatedAt: new Date(),
-    expiresAt: new Date(Date.now() + ttlSeconds * 1000),
+    createdAt: new Date(now),
+    sessionExpiresAt: new Date(sessionEnd),
+    expiresAt: new Date(Math.min(now + lifetimes.refreshTtlSeconds * 1000, sessionEnd)),
     refreshId: newId(),
     tokenHash: sha256(refreshToken),
   });
@@ -44,12 +61,13 @@ export async function startTokenSession(
 
 /**
  * Uses a refresh token once: marks it used and issues its successor. Presenting a token that was already
- * used means it was stolen or replayed: the whole family is revoked (and with it its access tokens).
+ * used means it was stolen or replayed: the whole family is revoked (and with it its access tokens). The
+ * family's end stays where the sign-in put it: a successor never outlives it.
  */
 export async function rotateRefreshToken(
   db: Db,
   presented: string,
-  ttlSeconds: number,
+  lifetimes: TokenLifetimes,
 ): Promise<RefreshOutcome> {
   return db.transaction(async (tx) => {
     const found = await repo.lockRefreshToken(tx, sha256(presented));
@@ -60,11 +78,17 @@ export async function rotateRefreshToken(
       await repo.revokeSession(tx, session.id, 'refresh_token_reuse');
       return { ok: false, reason: 'reused', sessionId: session.id } as const;
     }
-    if (token.expiresAt.getTime() <= Date.now() || session.expiresAt.getTime() <= Date.now()) {
+    const now = Date.now();
+    // The creation time too: a lower SESSION_MAX_AGE applies to families started before it was set.
+    const sessionEnd = Math.min(
+      session.expiresAt.getTime(),
+      session.createdAt.getTime() + lifetimes.maxAgeSeconds * 1000,
+    );
+    if (token.expiresAt.getTime() <= now || sessionEnd <= now) {
       return { ok: false, reason: 'expired', sessionId: session.id } as const;
     }
     await repo.markRefreshTokenUsed(tx, token.id);
-    const expiresAt = new Date(Date.now() + ttlSeconds * 1000);
+    const expiresAt = new Date(Math.min(now + lifetimes.refreshTtlSeconds * 1000, sessionEnd));
     const refreshToken = randomToken();
     await repo.insertRefreshToken(tx, {
       id: newId(),
@@ -72,7 +96,7 @@ export async function rotateRefreshToken(
       tokenHash: sha256(refreshToken),
       expiresAt,
     });
-    await repo.touchSession(tx, session.id, expiresAt);
+    await repo.touchSession(tx, session.id);
     return { ok: true, session, refreshToken } as const;
   });
 }
@@ -89,6 +113,7 @@ export async function startCookieSession(
   client: ClientInfo & { readonly byPassword?: boolean },
 ): Promise<{ session: repo.SessionRow; cookie: string }> {
   const cookie = randomToken();
+  const now = Date.now();
   const session = await repo.insertSession(db, {
     id: newId(),
     accountId,
@@ -96,8 +121,10 @@ export async function startCookieSession(
     tokenHash: sha256(cookie),
     userAgent: clip(client.userAgent, 256),
     ip: clip(client.ip, 64),
-    authenticatedAt: client.byPassword ? new Date() : null,
-    expiresAt: new Date(Date.now() + maxAgeSeconds * 1000),
+    authenticatedAt: client.byPassword ? new Date(now) : null,
+    createdAt: new Date(now),
+    lastUsedAt: new Date(now),
+    expiresAt: new Date(now + maxAgeSeconds * 1000),
   });
   return { session, cookie };
 }

@@ -2,6 +2,7 @@ import { asc, eq } from 'drizzle-orm';
 import type { FastifyPluginAsync } from 'fastify';
 import type { Config } from '../../core/config/config.ts';
 import type { AppContext } from '../../core/context.ts';
+import { createLimiter } from '../../core/rate-limit/limiter.ts';
 import { linkedIdentities } from '../../db/schema/identities.ts';
 import type { AuthApi } from '../auth/index.ts';
 import { deleteAllOf, purgeOldStates } from './identities.repository.ts';
@@ -53,7 +54,7 @@ export interface IdentitiesDeps extends IdentitiesOptions {
 export const identitiesModule =
   ({ ctx, auth, ...options }: IdentitiesDeps): FastifyPluginAsync =>
   async (app) => {
-    const { config, events, exports, database } = ctx;
+    const { config, events, exports, database, redis } = ctx;
     const providers = createOidcClients(config, options);
     events.on('account.deleted', (tx, { accountId }) => deleteAllOf(tx, accountId));
     ctx.housekeeping.register('oauth_states', purgeOldStates);
@@ -72,5 +73,6 @@ export const identitiesModule =
         .orderBy(asc(linkedIdentities.createdAt), asc(linkedIdentities.id)),
     );
     const ir = { db: database.db, config, auth, providers };
-    await app.register(identitiesRoutes, { ir, guard: auth.guard });
+    const starts = createLimiter(redis, 'oauth-start', config.oauthStartThrottle, config.rateLimit);
+    await app.register(identitiesRoutes, { ir, guard: auth.guard, starts });
   };

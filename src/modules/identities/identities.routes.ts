@@ -2,10 +2,11 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import type { Config } from '../../core/config/config.ts';
-import { AppError } from '../../core/errors/app-error.ts';
+import { AppError, forbidden } from '../../core/errors/app-error.ts';
 import { clearCookie, readCookie, setCookie } from '../../core/http/cookies.ts';
 import { ANY_PRINCIPAL } from '../../core/http/openapi.plugin.ts';
 import { problemResponses } from '../../core/http/schemas.ts';
+import type { Limiter } from '../../core/rate-limit/limiter.ts';
 import { principalOf, SECURED, type Guard, type Principal } from '../../core/principal.ts';
 import { Account, toAccountView } from '../accounts/index.ts';
 import * as s from './identities.schemas.ts';
@@ -20,13 +21,16 @@ import { listLinks, unlink } from './links.service.ts';
 /** Holds the `state` in the browser that started the request, to bind the callback to it. */
 export const STATE_COOKIE = 'bulwark_oauth_state';
 
+const TOO_MANY_STARTS = 'Too many sign-ins started from this address; try again later.';
+
 const Redirect = Type.Null({ description: 'Redirect (Location header)' });
 
 /** External sign-in and linking (/v1/auth/oauth/…) and an account's links (/v1/accounts/{id}/links). */
-export const identitiesRoutes: FastifyPluginAsyncTypebox<{ ir: IdentitiesRuntime; guard: Guard }> = async (
-  app,
-  { ir, guard },
-) => {
+export const identitiesRoutes: FastifyPluginAsyncTypebox<{
+  ir: IdentitiesRuntime;
+  guard: Guard;
+  starts: Limiter;
+}> = async (app, { ir, guard, starts }) => {
   if (!app.getSchema('Account')) app.addSchema(Account);
   for (const schema of [s.LinkedIdentity, s.LinkedIdentityList, s.OAuthCallbackResult]) app.addSchema(schema);
   const { config } = ir;
@@ -41,11 +45,14 @@ export const identitiesRoutes: FastifyPluginAsyncTypebox<{ ir: IdentitiesRuntime
         security: [{}, ...ANY_PRINCIPAL],
         params: s.ProviderParam,
         querystring: s.AuthorizeQuery,
-        response: { 302: Redirect, ...problemResponses(401, 403, 404, 422, 503) },
+        response: { 302: Redirect, ...problemResponses(401, 403, 404, 422, 429, 503) },
       },
     },
     async (request, reply) => {
       const principal = await optionalPrincipal(request);
+      // Each start writes a row: anonymous ones are bounded per address (OAUTH_START_THROTTLE).
+      if (principal) assertDeliberateLink(request, principal);
+      else await starts.consume(`ip:${request.ip}`, TOO_MANY_STARTS);
       const { provider } = request.params;
       const { url, state } = await startAuthorization(ir, provider, principal, request.query.redirect_to);
       setCookie(reply, STATE_COOKIE, state, stateCookie(config, provider, AUTHORIZATION_TTL_SECONDS));
@@ -124,6 +131,31 @@ export const identitiesRoutes: FastifyPluginAsyncTypebox<{ ir: IdentitiesRuntime
       return reply.code(204).send(null);
     },
   );
+
+  /**
+   * A link lets the provider's identity sign in to the account later, so a page of another site must not
+   * start one with the browser's ambient credentials — a top-level GET carries the Lax session cookie (and
+   * cached Basic credentials). With a session cookie the request must carry the session's CSRF token
+   * (`csrf_token`, or the X-CSRF-Token header); Basic cannot start a link; bearer tokens and API keys are
+   * never sent by a browser on its own.
+   */
+  function assertDeliberateLink(
+    request: FastifyRequest<{ Querystring: { csrf_token?: string } }>,
+    p: Principal,
+  ) {
+    if (p.authMethod === 'basic') {
+      throw forbidden(
+        'Start a link with a bearer token, an API key, or a session cookie and its CSRF token.',
+      );
+    }
+    if (p.authMethod !== 'session' || !p.sessionId) return;
+    const presented = request.query.csrf_token ?? request.headers['x-csrf-token'];
+    if (!ir.auth.checkCsrfToken(p.sessionId, presented)) {
+      throw forbidden(
+        "Linking with a session cookie needs the session's CSRF token in csrf_token (or X-CSRF-Token).",
+      );
+    }
+  }
 
   /** The caller, when it sent a credential; a stale session cookie alone just means "not signed in". */
   async function optionalPrincipal(request: FastifyRequest): Promise<Principal | undefined> {

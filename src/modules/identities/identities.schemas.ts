@@ -44,6 +44,12 @@ export const AuthorizeQuery = Type.Object({
       description: 'Where to send the browser afterwards: a path or URL on PUBLIC_URL (anything else: 422)',
     }),
   ),
+  csrf_token: Type.Optional(
+    Type.String({
+      maxLength: 128,
+      description: "Linking with a session cookie: the session's CSRF token (else 403)",
+    }),
+  ),
 });
 
 // Providers add parameters of their own (`iss`, `scope`, `session_state`, …): extra ones are accepted.

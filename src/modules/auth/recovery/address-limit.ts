@@ -1,4 +1,4 @@
-import type { FixedWindowLimit } from '../../../core/rate-limit/fixed-window.ts';
+import type { Limiter } from '../../../core/rate-limit/limiter.ts';
 
 const TOO_MANY = 'Too many requests for mail from this address; try again later.';
 
@@ -7,14 +7,14 @@ const TOO_MANY = 'Too many requests for mail from this address; try again later.
  * count ignores which email was asked for, so its 429 tells nothing about which accounts exist.
  */
 export class AddressLimit {
-  private readonly limit: FixedWindowLimit;
+  private readonly limit: Limiter;
 
-  constructor(limit: FixedWindowLimit) {
+  constructor(limit: Limiter) {
     this.limit = limit;
   }
 
   /** Counts one request from `ip`; throws 429 with `Retry-After` past the limit. */
   hit(ip: string): Promise<void> {
-    return this.limit.hit(`recovery:ip:${ip}`, TOO_MANY);
+    return this.limit.consume(`ip:${ip}`, TOO_MANY);
   }
 }

@@ -83,15 +83,14 @@ export async function changePassword(
   if (!account || !email) throw notFound('account');
   const { throttle } = rt.authenticator.deps;
   // Guessing the current password here is guessing a sign-in: the same throttle applies.
-  await throttle.check(email, ip);
+  await throttle.attempt(email, ip);
   const current = account.passwordHash
     ? (await rt.hasher.verify(account.passwordHash, input.current_password)).ok
     : (await rt.hasher.verifyDummy(input.current_password), false);
   const errors: FieldError[] = [];
-  if (!current) {
-    await throttle.failed(email, ip);
-    errors.push({ path: '/body/current_password', message: 'This is not the current password.' });
-  }
+  // A right current password gives its point back even if the new one is refused below.
+  if (current) await throttle.succeeded(email, ip);
+  else errors.push({ path: '/body/current_password', message: 'This is not the current password.' });
   const weak = policyError(input.new_password, 'new_password');
   if (weak) errors.push(weak);
   else if (current && input.new_password === input.current_password) {
@@ -117,7 +116,6 @@ export async function changePassword(
     await notifyPasswordChanged(tx, rt, { ...account, email }, new Date());
   });
   rt.authenticator.forgetAccount(account.id);
-  await throttle.succeeded(email);
 }
 
 function policyError(password: string, field = 'password'): FieldError | undefined {

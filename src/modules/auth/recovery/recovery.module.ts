@@ -4,8 +4,7 @@ import type { AppContext } from '../../../core/context.ts';
 import { accountTokens } from '../../../db/schema/account-tokens.ts';
 import type { AuthRuntime } from '../auth.service.ts';
 import type { createGuard } from '../auth.guard.ts';
-import { createMemoryCounters, createRedisCounters } from '../../../core/rate-limit/counters.ts';
-import { FixedWindowLimit } from '../../../core/rate-limit/fixed-window.ts';
+import { createLimiter } from '../../../core/rate-limit/limiter.ts';
 import { AddressLimit } from './address-limit.ts';
 import { deleteForAccount, purgeSpentTokens } from './account-tokens.repository.ts';
 import { notifyEmailChanged, requestEmailChange } from './email-change.service.ts';
@@ -47,8 +46,7 @@ export async function registerRecovery(
   });
   registerRecoveryJobs(worker, rt);
   ctx.housekeeping.register('account_tokens', purgeSpentTokens);
-  const counters = redis ? createRedisCounters(redis) : createMemoryCounters();
-  const limit = new AddressLimit(new FixedWindowLimit(counters, ADDRESS_LIMIT, config.rateLimit));
+  const limit = new AddressLimit(createLimiter(redis, 'recovery', ADDRESS_LIMIT, config.rateLimit));
   // Verification and reset links sent: when, to where, whether used (the tokens are stored hashed only).
   exports.register('email_tokens', (db, id) =>
     db
