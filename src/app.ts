@@ -25,6 +25,11 @@ import { certificatesModule } from './modules/certificates/index.ts';
 import { healthModule } from './modules/health/index.ts';
 import { identitiesModule } from './modules/identities/index.ts';
 import { mailModule } from './modules/mail/index.ts';
+import { modelsModule } from './modules/models/index.ts';
+import { AnimalsService, animalsGraphql, animalsModule } from './modules/animals/index.ts';
+import { graphqlModule } from './modules/graphql/index.ts';
+import { ImagesService, imagesGraphql, imagesModule } from './modules/images/index.ts';
+import { createS3Storage } from './core/storage/s3-storage.ts';
 
 registerAjvFormats();
 
@@ -83,7 +88,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     config,
     database,
     masterKey,
-    storage: options.storage ?? createLocalStorage(config.storageDir),
+    storage:
+      options.storage ?? (config.s3 ? createS3Storage(config.s3) : createLocalStorage(config.storageDir)),
     worker,
     housekeeping,
     logger: app.log as unknown as Logger,
@@ -121,7 +127,14 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(apiKeysModule({ ctx, guard, forgetApiKey, reauthenticate }));
   await app.register(identitiesModule({ ctx, auth }));
   await app.register(mailModule({ ctx }));
+  await app.register(modelsModule({ ctx, guard }));
   await app.register(certificatesModule({ ctx, guard }));
+  const images = new ImagesService(ctx);
+  const animals = new AnimalsService(ctx, images);
+  await app.register(imagesModule({ ctx, images }));
+  await app.register(animalsModule({ ctx, guard, animals, images }));
+  const contributions = [imagesGraphql({ ctx, images }), animalsGraphql({ ctx, animals, images })];
+  await app.register(graphqlModule({ ctx, auth, contributions }));
   if (options.extend) await options.extend(app);
 
   app.addHook('onClose', async () => {

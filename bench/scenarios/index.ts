@@ -3,6 +3,7 @@ import { authToken } from './auth-token.ts';
 import { certIssue } from './cert-issue.ts';
 import { dbRead } from './db-read.ts';
 import { fastifyFloor } from './fastify-floor.ts';
+import { graphqlAnimals } from './graphql-animals.ts';
 import { healthz } from './healthz.ts';
 import type { Scenario } from './scenario.ts';
 
@@ -15,6 +16,7 @@ export const SCENARIOS: readonly Scenario[] = [
   authToken,
   certIssue,
   fastifyFloor,
+  graphqlAnimals,
 ];
 
 /** What `npm run bench` runs without BENCH_SCENARIOS: every scenario with a goal. */

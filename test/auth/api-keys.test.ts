@@ -49,6 +49,8 @@ describe('POST /v1/api-keys', () => {
       last_used_at: null,
       created_at: expect.any(String),
       owner_id: alice.id,
+      model_names: null,
+      requests_per_minute: null,
     });
     expect(body.key.startsWith(`bwk_${body.prefix}_`)).toBe(true);
     const [row] = await t.db.database.db.select().from(apiKeys).where(eq(apiKeys.id, body.id));

@@ -74,6 +74,18 @@ export interface Config {
   readonly shutdownTimeoutMs: number;
   readonly jobPollMs: number;
   readonly jobWorkers: boolean;
+  /** Model serving (issue 10): upload size, session cache budget, batching and job defaults. */
+  readonly models: {
+    readonly maxModelBytes: number;
+    readonly cacheBytes: number;
+    readonly maxBatchSize: number;
+    readonly maxDelayMs: number;
+    readonly maxQueueRows: number;
+    readonly timeoutMs: number;
+    readonly maxJobBytes: number;
+    readonly jobChunkRows: number;
+    readonly jobResultTtlSeconds: number;
+  };
   /** The previous master key during `bulwark keys rotate-master` (MASTER_KEY_PREVIOUS): still unwraps. */
   readonly masterKeyPrevious: Buffer | undefined;
   /** Longest validity a certificate may ask for (CERT_MAX_VALIDITY_DAYS, default 398). */
@@ -88,12 +100,36 @@ export interface Config {
   readonly housekeepingIntervalSeconds: number;
   /** How long ended rows are kept (RETENTION_JOBS 7d, RETENTION_SESSIONS 30d, RETENTION_TOKENS 7d), seconds. */
   readonly retention: { readonly jobs: number; readonly sessions: number; readonly tokens: number };
+  /** Pixels (width × height × frames) an uploaded image may declare (MAX_IMAGE_PIXELS, default 25 million). */
+  readonly maxImagePixels: number;
+  /** S3-compatible blob storage instead of STORAGE_DIR, when S3_BUCKET is set. */
+  readonly s3: S3Config | undefined;
+  readonly graphql: GraphqlConfig;
 }
 
 /** `N/window`: at most `max` events per `windowSeconds`. */
 export interface Rate {
   readonly max: number;
   readonly windowSeconds: number;
+}
+
+export interface S3Config {
+  readonly endpoint: string | undefined;
+  readonly bucket: string;
+  readonly region: string;
+  readonly accessKeyId: string | undefined;
+  readonly secretAccessKey: string | undefined;
+}
+
+/** Limits checked before a GraphQL operation runs (GRAPHQL_*). */
+export interface GraphqlConfig {
+  readonly introspection: boolean;
+  readonly maxDepth: number;
+  readonly maxCost: number;
+  readonly maxAliases: number;
+  readonly maxDirectives: number;
+  readonly maxTokens: number;
+  readonly maxBatch: number;
 }
 
 export interface OidcProviderConfig {
@@ -237,6 +273,17 @@ export function loadConfig(env: Env = process.env): Config {
     shutdownTimeoutMs: read('SHUTDOWN_TIMEOUT', 10, parseDuration, 'a duration such as 10s') * 1000,
     jobPollMs: read('JOB_POLL_INTERVAL_MS', 1000, integerIn(10, 600_000), 'milliseconds 10..600000'),
     jobWorkers: read('JOB_WORKERS', true, onOff, 'on or off'),
+    models: {
+      maxModelBytes: read('MAX_MODEL_BYTES', 200 * 1024 * 1024, parseBytes, 'a size such as 200mb'),
+      cacheBytes: read('MODEL_CACHE_BYTES', 1024 * 1024 * 1024, parseBytes, 'a size such as 1gb'),
+      maxBatchSize: read('MODEL_MAX_BATCH_SIZE', 32, integerIn(1, 4096), 'an integer 1..4096'),
+      maxDelayMs: read('MODEL_MAX_DELAY_MS', 2, integerIn(0, 1000), 'milliseconds 0..1000'),
+      maxQueueRows: read('MODEL_MAX_QUEUE', 1000, integerIn(1, 1_000_000), 'rows 1..1000000'),
+      timeoutMs: read('MODEL_TIMEOUT_MS', 10_000, integerIn(1, 600_000), 'milliseconds 1..600000'),
+      maxJobBytes: read('MAX_JOB_BYTES', 64 * 1024 * 1024, parseBytes, 'a size such as 64mb'),
+      jobChunkRows: read('MODEL_JOB_CHUNK_ROWS', 1000, integerIn(1, 100_000), 'rows 1..100000'),
+      jobResultTtlSeconds: read('JOB_RESULT_TTL', 7 * 86_400, parseDuration, 'a duration such as 7d'),
+    },
     masterKeyPrevious: read<Buffer | undefined>(
       'MASTER_KEY_PREVIOUS',
       undefined,
@@ -257,12 +304,37 @@ export function loadConfig(env: Env = process.env): Config {
       // At least an hour: the per-account limit on recovery mail counts the last hour's tokens.
       tokens: read('RETENTION_TOKENS', 7 * 86_400, atLeast(3600), 'a duration of 1h or more'),
     },
+    maxImagePixels: read('MAX_IMAGE_PIXELS', 25_000_000, integerIn(1, 1_000_000_000), 'an integer'),
+    s3: readS3(env),
+    graphql: {
+      introspection: read('GRAPHQL_INTROSPECTION', nodeEnv !== 'production', onOff, 'on or off'),
+      maxDepth: read('GRAPHQL_MAX_DEPTH', 10, integerIn(1, 100), 'an integer 1..100'),
+      maxCost: read('GRAPHQL_MAX_COST', 20_000, integerIn(1, 10_000_000), 'an integer'),
+      maxAliases: read('GRAPHQL_MAX_ALIASES', 15, integerIn(0, 1000), 'an integer 0..1000'),
+      maxDirectives: read('GRAPHQL_MAX_DIRECTIVES', 20, integerIn(0, 1000), 'an integer 0..1000'),
+      maxTokens: read('GRAPHQL_MAX_TOKENS', 2000, integerIn(10, 100_000), 'an integer 10..100000'),
+      maxBatch: read('GRAPHQL_MAX_BATCH', 10, integerIn(0, 100), 'an integer 0..100'),
+    },
   };
+  if (config.s3 && config.s3.bucket === '') problems.push('S3_BUCKET must not be empty');
   if (config.cookieSessionMaxAgeSeconds > sessionMaxAgeSeconds) {
     problems.push('SESSION_COOKIE_MAX_AGE must not be longer than SESSION_MAX_AGE');
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(config);
+}
+
+function readS3(env: Env): S3Config | undefined {
+  const value = (name: string) => env[name]?.trim() || undefined;
+  const bucket = value('S3_BUCKET');
+  if (!bucket) return undefined;
+  return {
+    endpoint: value('S3_ENDPOINT'),
+    bucket,
+    region: value('S3_REGION') ?? 'us-east-1',
+    accessKeyId: value('S3_ACCESS_KEY_ID'),
+    secretAccessKey: value('S3_SECRET_ACCESS_KEY'),
+  };
 }
 
 function atLeast(min: number) {

@@ -13,6 +13,7 @@ export type ErrorCode =
   | 'UNSUPPORTED_MEDIA_TYPE'
   | 'RATE_LIMITED'
   | 'UNAVAILABLE'
+  | 'TIMEOUT'
   | 'INTERNAL';
 
 export interface FieldError {

@@ -44,6 +44,8 @@ export function problemKind(code: ErrorCode): ProblemKind {
       return { status: 429, title: 'Too Many Requests', slug: 'rate-limited' };
     case 'UNAVAILABLE':
       return { status: 503, title: 'Service Unavailable', slug: 'unavailable' };
+    case 'TIMEOUT':
+      return { status: 504, title: 'Gateway Timeout', slug: 'timeout' };
     case 'INTERNAL':
       return { status: 500, title: 'Internal Server Error', slug: 'internal' };
   }

@@ -62,6 +62,7 @@ function toAppError(error: FastifyError): AppError {
     422: 'VALIDATION_FAILED',
     429: 'RATE_LIMITED',
     503: 'UNAVAILABLE',
+    504: 'TIMEOUT',
   };
   const code = byStatus[status] ?? (status >= 400 && status < 500 ? 'BAD_REQUEST' : 'INTERNAL');
   if (code === 'INTERNAL') return new AppError('INTERNAL', 'An unexpected error occurred.', { cause: error });

@@ -79,3 +79,31 @@ function rateLimited(message: string, msBeforeNext: number): AppError {
     headers: { 'retry-after': String(Math.max(1, Math.ceil(msBeforeNext / 1000))) },
   });
 }
+
+/** The count of a key in the current window, and the time until the window ends. */
+export interface WindowCount {
+  readonly count: number;
+  readonly resetMs: number;
+}
+
+/**
+ * Counts events per key per window with no limit of its own, for limits that differ per key (an API key's
+ * own quota): the caller compares the count. Shared through Redis as `createLimiter` is. Not switched off by
+ * RATE_LIMIT=off: a quota is a feature the key's owner asked for, not abuse protection.
+ * @example const count = createWindowCounter(redis, 'model-quota', 60); if ((await count('key:1')).count > 10) …
+ */
+export function createWindowCounter(
+  redis: Redis | undefined,
+  name: string,
+  windowSeconds: number,
+): (key: string) => Promise<WindowCount> {
+  const options = { keyPrefix: `bulwark:rl:${name}`, points: 2 ** 31 - 1, duration: windowSeconds };
+  const memory = new RateLimiterMemory(options);
+  const store = redis
+    ? new RateLimiterRedis({ ...options, storeClient: redis, insuranceLimiter: memory })
+    : memory;
+  return async (key) => {
+    const res = await store.consume(key);
+    return { count: res.consumedPoints, resetMs: res.msBeforeNext };
+  };
+}

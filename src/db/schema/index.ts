@@ -7,5 +7,8 @@ export * from './signing-keys.ts';
 export * from './account-tokens.ts';
 export * from './mail.ts';
 export * from './identities.ts';
+export * from './models.ts';
 export * from './certificate-authorities.ts';
 export * from './certificates.ts';
+export * from './animals.ts';
+export * from './images.ts';

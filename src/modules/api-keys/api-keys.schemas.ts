@@ -22,6 +22,19 @@ export const CreateApiKeyBody = Type.Object(
         description: 'Your password: needed unless you signed in with it in the last REAUTH_WINDOW',
       }),
     ),
+    model_names: Type.Optional(
+      Type.Array(Type.String({ pattern: '^[a-z0-9][a-z0-9._-]{0,62}$', maxLength: 63 }), {
+        maxItems: 100,
+        description: 'The only models this key may use (default: every model)',
+      }),
+    ),
+    requests_per_minute: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: 1_000_000,
+        description: 'Quota of model requests (default: none)',
+      }),
+    ),
   },
   { $id: 'CreateApiKeyRequest', additionalProperties: false },
 );
@@ -35,6 +48,8 @@ const fields = {
   last_used_at: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
   created_at: Type.String({ format: 'date-time' }),
   owner_id: Type.String({ format: 'uuid' }),
+  model_names: Type.Union([Type.Array(Type.String()), Type.Null()]),
+  requests_per_minute: Type.Union([Type.Integer(), Type.Null()]),
 };
 
 export const ApiKey = Type.Object(fields, { $id: 'ApiKey', description: 'An API key, without its secret' });

@@ -19,6 +19,8 @@ export interface ApiKeyView {
   last_used_at: string | null;
   created_at: string;
   owner_id: string;
+  model_names: string[] | null;
+  requests_per_minute: number | null;
 }
 
 export interface CreatedApiKey extends ApiKeyView {
@@ -36,6 +38,8 @@ export function toApiKeyView(row: repo.ApiKeyRow): ApiKeyView {
     last_used_at: row.lastUsedAt?.toISOString() ?? null,
     created_at: row.createdAt.toISOString(),
     owner_id: row.accountId,
+    model_names: row.modelNames ? [...row.modelNames] : null,
+    requests_per_minute: row.requestsPerMinute,
   };
 }
 
@@ -48,7 +52,13 @@ export function toApiKeyView(row: repo.ApiKeyRow): ApiKeyView {
 export async function createApiKey(
   db: DbOrTx,
   principal: Principal,
-  input: { name: string; scopes?: string[] | undefined; expires_at?: string | undefined },
+  input: {
+    name: string;
+    scopes?: string[] | undefined;
+    expires_at?: string | undefined;
+    model_names?: string[] | undefined;
+    requests_per_minute?: number | undefined;
+  },
   maxTtlSeconds: number,
 ): Promise<CreatedApiKey> {
   const allowed = new Set<string>(effectiveScopes(principal.scopes, principal.roles));
@@ -86,6 +96,8 @@ export async function createApiKey(
     secretHash: sha256(secret),
     scopes: [...new Set(requested)],
     expiresAt,
+    modelNames: input.model_names ? [...new Set(input.model_names)] : null,
+    requestsPerMinute: input.requests_per_minute ?? null,
   });
   return { ...toApiKeyView(row), key: `bwk_${prefix}_${secret}` };
 }

@@ -17,3 +17,13 @@ export {
   type Requirement,
 } from '../../core/principal.ts';
 export { isScope, SCOPES, type Scope } from '../../core/scopes.ts';
+
+// The services behind POST /v1/auth/token, for the GraphQL `login` and `refreshToken` twins.
+export {
+  OAuthFailure,
+  passwordGrant,
+  refreshGrant,
+  type AuthRuntime,
+  type TokenPair,
+} from './auth.service.ts';
+export { RegisterBody } from './auth.schemas.ts';
