@@ -19,6 +19,7 @@ import { connectRedis } from './core/redis.ts';
 import { createLocalStorage } from './core/storage/local-storage.ts';
 import type { BlobStorage } from './core/storage/storage.ts';
 import { accountsModule } from './modules/accounts/index.ts';
+import { auditModule } from './modules/audit/index.ts';
 import { apiKeysModule } from './modules/api-keys/index.ts';
 import { authModule, createAuth, type AuthApi } from './modules/auth/index.ts';
 import { certificatesModule } from './modules/certificates/index.ts';
@@ -30,6 +31,7 @@ import { AnimalsService, animalsGraphql, animalsModule } from './modules/animals
 import { graphqlModule } from './modules/graphql/index.ts';
 import { ImagesService, imagesGraphql, imagesModule } from './modules/images/index.ts';
 import { createS3Storage } from './core/storage/s3-storage.ts';
+import { webhooksModule } from './modules/webhooks/index.ts';
 
 registerAjvFormats();
 
@@ -135,6 +137,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(animalsModule({ ctx, guard, animals, images }));
   const contributions = [imagesGraphql({ ctx, images }), animalsGraphql({ ctx, animals, images })];
   await app.register(graphqlModule({ ctx, auth, contributions }));
+  await app.register(webhooksModule({ ctx, guard, previousMasterKey: config.masterKeyPrevious }));
+  await app.register(auditModule({ ctx, guard }));
   if (options.extend) await options.extend(app);
 
   app.addHook('onClose', async () => {

@@ -7,6 +7,7 @@ import { resolveMasterKey } from '../core/config/master-key.ts';
 import { applyMigrations } from '../core/db/migrations.ts';
 import type { AppContext } from '../core/context.ts';
 import { importCa, initCa, readPrivateKey, rotateMasterKey } from '../modules/certificates/index.ts';
+import { resealWebhookSecrets } from '../modules/webhooks/index.ts';
 import { openDatabase } from '../server.ts';
 
 export const CA_USAGE = `Usage:
@@ -97,9 +98,16 @@ export async function rotateMaster(
 ): Promise<number> {
   const config = loadConfig(env);
   if (!config.masterKey) throw new Error('keys rotate-master needs MASTER_KEY (the new key)');
-  const result = await withContext(config, (ctx) => rotateMasterKey(ctx.database, keysOf(ctx), ctx.events));
+  const result = await withContext(config, async (ctx) => {
+    const rotated = await rotateMasterKey(ctx.database, keysOf(ctx), ctx.events);
+    // Webhook secrets are sealed directly under the master key: reseal them too (idempotent).
+    const previous = ctx.config.masterKeyPrevious;
+    const resealed = previous ? await resealWebhookSecrets(ctx.database.db, previous, ctx.masterKey) : 0;
+    return { ...rotated, resealed };
+  });
   out(
     `Rewrapped ${result.rewrapped} CA data key(s) under the current master key (${result.alreadyCurrent} already were); ` +
+      `resealed ${result.resealed} webhook secret(s); ` +
       'MASTER_KEY_PREVIOUS can be removed once every instance runs with the new MASTER_KEY.',
   );
   return 0;

@@ -6,6 +6,7 @@ import { applyMigrations, migrationStatus } from '../core/db/migrations.ts';
 import { openDatabase } from '../server.ts';
 import { printOutbox } from '../modules/mail/index.ts';
 import { ADMIN_USAGE, adminCreate } from './admin.ts';
+import { auditVerify } from './audit.ts';
 import { IMPORT_USAGE, accountsImport } from './import.ts';
 import { rotateKeys } from './keys.ts';
 import { caCommand, rotateMaster } from './ca.ts';
@@ -20,6 +21,7 @@ Commands:
   accounts import FILE|- [--rejects FILE] [--batch-size N] [--dry-run]
                         import accounts from JSON lines (Python hashes kept, rehashed at sign-in)
   mail outbox [--limit N]  print mail kept in the outbox (no SMTP_URL), newest first
+  audit verify          check the audit log's hash chain; exit 1 naming the first broken row
   keys rotate           add a new token-signing key; old ones stay published until their tokens expire
   keys rotate-master    rewrap the CA data keys under MASTER_KEY (old key in MASTER_KEY_PREVIOUS)
   ca init [--force]     create the root and issuing CA (done at first start unless CA_AUTO_INIT=off)
@@ -71,6 +73,10 @@ async function main(argv: string[]): Promise<number> {
       if (rest[0] !== 'rotate') throw new UsageError('usage: bulwark keys rotate|rotate-master');
       await rotateKeys(loadConfig(), (line) => console.log(line));
       return 0;
+    }
+    case 'audit': {
+      if (rest[0] !== 'verify' || rest.length > 1) throw new UsageError('usage: bulwark audit verify');
+      return auditVerify(loadConfig(), (line) => console.log(line));
     }
     case 'mail': {
       const [subcommand, ...args] = rest;

@@ -68,7 +68,10 @@ export interface Config {
   readonly oidcCreateAccounts: boolean;
   /** argon2id parameters (ARGON2_MEMORY_KIB, ARGON2_TIME_COST, ARGON2_PARALLELISM). */
   readonly argon2: { readonly memoryCost: number; readonly timeCost: number; readonly parallelism: number };
+  /** Let webhooks reach loopback and private addresses (WEBHOOK_ALLOW_PRIVATE, default off; for tests). */
   readonly webhookAllowPrivate: boolean;
+  /** Bound on one webhook attempt, connect to last byte read (WEBHOOK_TIMEOUT, default 10s). */
+  readonly webhookTimeoutMs: number;
   readonly maxBodyBytes: number;
   readonly maxUploadBytes: number;
   readonly shutdownTimeoutMs: number;
@@ -268,6 +271,9 @@ export function loadConfig(env: Env = process.env): Config {
       parallelism: read('ARGON2_PARALLELISM', 1, integerIn(1, 16), 'an integer 1..16'),
     },
     webhookAllowPrivate: read('WEBHOOK_ALLOW_PRIVATE', false, onOff, 'on or off'),
+    webhookTimeoutMs:
+      read('WEBHOOK_TIMEOUT', 10, (raw) => atMost(60, parseDuration(raw)), 'a duration 1s..60s such as 10s') *
+      1000,
     maxBodyBytes: read('MAX_BODY_BYTES', 1024 * 1024, parseBytes, 'a size such as 1048576 or 1mb'),
     maxUploadBytes: read('MAX_UPLOAD_BYTES', 10 * 1024 * 1024, parseBytes, 'a size such as 10mb'),
     shutdownTimeoutMs: read('SHUTDOWN_TIMEOUT', 10, parseDuration, 'a duration such as 10s') * 1000,
@@ -354,6 +360,9 @@ function integerIn(min: number, max: number) {
     return /^\d+$/.test(raw) && value >= min && value <= max ? value : undefined;
   };
 }
+
+const atMost = (max: number, value: number | undefined) =>
+  value !== undefined && value <= max ? value : undefined;
 
 function onOff(raw: string): boolean | undefined {
   const value = raw.toLowerCase();

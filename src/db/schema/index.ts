@@ -12,3 +12,5 @@ export * from './certificate-authorities.ts';
 export * from './certificates.ts';
 export * from './animals.ts';
 export * from './images.ts';
+export * from './webhooks.ts';
+export * from './audit.ts';
