@@ -123,9 +123,10 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   app.decorate('auth', auth);
   const { guard } = auth;
   await app.register(healthModule({ ctx }));
-  await app.register(accountsModule({ ctx, guard, hasher: auth.hasher, forgetAccount: auth.forgetAccount }));
+  const { hasher, forgetAccount, forgetApiKey, reauthenticate } = auth;
+  await app.register(accountsModule({ ctx, guard, hasher, forgetAccount, reauthenticate }));
   await app.register(authModule({ ctx, auth }));
-  await app.register(apiKeysModule({ ctx, guard, forgetApiKey: auth.forgetApiKey }));
+  await app.register(apiKeysModule({ ctx, guard, forgetApiKey, reauthenticate }));
   await app.register(identitiesModule({ ctx, auth }));
   await app.register(mailModule({ ctx }));
   await app.register(modelsModule({ ctx, guard }));

@@ -30,6 +30,24 @@ export interface DomainEvents {
   'account.password_changed': { accountId: string; email: string };
   /** An admin deactivated the account: its sessions end in the same transaction. */
   'account.deactivated': { accountId: string };
+  /**
+   * The account asked, with its password, to move to `newEmail`; it keeps `email` until the new address
+   * confirms (recovery mails the link, and a notice to `email`). A handler may refuse (409, 429).
+   */
+  'account.email_change_requested': {
+    accountId: string;
+    email: string;
+    name: string | null;
+    newEmail: string;
+  };
+  /** The account's email is now `newEmail`: confirmed by the new address, or set by an admin. */
+  'account.email_changed': {
+    accountId: string;
+    previousEmail: string;
+    newEmail: string;
+    name: string | null;
+    byAdmin: boolean;
+  };
   /** An OpenID Connect identity was linked to the account. */
   'account.linked': { accountId: string; provider: string; actor: Actor };
   'certificate.issued': { certificate: CertificateEventData; actor: Actor };

@@ -42,6 +42,11 @@ export interface Principal {
   /** The session (refresh family or cookie session) behind a bearer token or cookie. */
   readonly sessionId?: string;
   readonly apiKeyId?: string;
+  /**
+   * The password was proven recently: in this very request (Basic), or by the sign-in that started the
+   * session within REAUTH_WINDOW. Never for an API key. Sensitive changes need it, or the password again.
+   */
+  readonly fresh?: boolean;
 }
 
 export const isAdmin = (principal: Principal): boolean => principal.roles.includes('admin');
@@ -71,6 +76,27 @@ export interface Requirement {
  * @example app.get('/v1/things', { preHandler: guard({ scope: 'accounts:read' }), schema: { security: SECURED } }, handler)
  */
 export type Guard = (requirement?: Requirement) => preHandlerAsyncHookHandler;
+
+/**
+ * Asks for the password again before a sensitive change (email change, new API key), on the assumption
+ * that any one credential may be stolen. Built by the auth module and passed to the modules that need it:
+ * passes with the caller's `currentPassword` (checked under the sign-in throttle; a wrong one is 422 at
+ * `/body/current_password`) or, without it, a fresh principal; otherwise 403 REAUTHENTICATION_REQUIRED.
+ * @example await reauthenticate(principal, request.body.current_password, request.ip)
+ */
+export type Reauthenticate = (
+  principal: Principal,
+  currentPassword: string | undefined,
+  ip: string,
+) => Promise<void>;
+
+/** The `detail` of the 403 that a fresh password would lift. */
+export const REAUTHENTICATE =
+  'Re-authentication is needed: send current_password with the request, or sign in with the password again (a sign-in counts for REAUTH_WINDOW, 10 minutes by default).';
+
+/** 403 `urn:bulwark:problem:reauthentication-required`: the client asks for the password and retries. */
+export const reauthenticationRequired = (detail = REAUTHENTICATE): AppError =>
+  new AppError('REAUTHENTICATION_REQUIRED', detail);
 
 /** The principal a guarded handler runs for. */
 export function principalOf(request: FastifyRequest): Principal {

@@ -45,7 +45,7 @@ describe('POST /v1/api-keys', () => {
       key: expect.stringMatching(/^bwk_[0-9a-f]{12}_[A-Za-z0-9_-]{43}$/),
       prefix: expect.stringMatching(/^[0-9a-f]{12}$/),
       scopes: ['accounts:read'],
-      expires_at: null,
+      expires_at: expect.any(String),
       last_used_at: null,
       created_at: expect.any(String),
       owner_id: alice.id,

@@ -1,6 +1,7 @@
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import type { Role } from '../../src/db/schema/accounts.ts';
 import { accounts } from '../../src/db/schema/accounts.ts';
+import { sessions } from '../../src/db/schema/sessions.ts';
 import { toPrincipalAccount, type Principal } from '../../src/core/principal.ts';
 import { scopesForRoles } from '../../src/core/scopes.ts';
 import type { TestApp } from './app.ts';
@@ -81,6 +82,17 @@ export async function cookieLogin(t: TestApp, email: string, password = PASSWORD
   if (res.statusCode !== 200) throw new Error(`login ${email}: ${res.statusCode} ${res.body}`);
   const cookie = res.cookies.map((c) => `${c.name}=${c.value}`).join('; ');
   return { cookie, csrf: res.json().csrf_token as string, origin: new URL(t.config.publicUrl).origin };
+}
+
+/**
+ * Makes every sign-in of the account stale for re-authentication: their password check moves `seconds`
+ * into the past (past the default REAUTH_WINDOW of 10 minutes), or is removed (`null`: a sign-in without
+ * the password, as OpenID Connect's). The credentials themselves stay valid.
+ */
+export async function ageSignIns(t: TestApp, accountId: string, seconds: number | null = 11 * 60) {
+  const authenticatedAt = seconds === null ? null : sql`now() - ${seconds}::int * interval '1 second'`;
+  await t.db.database.db.update(sessions).set({ authenticatedAt }).where(eq(sessions.accountId, accountId));
+  t.app.auth.rt.authenticator.forgetAccount(accountId);
 }
 
 /** A Principal for calling services directly in a test (as a bearer token with all its scopes would be). */

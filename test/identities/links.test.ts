@@ -136,6 +136,7 @@ describe('around the module', () => {
       events: t.app.ctx.events,
       hasher: t.app.auth.hasher,
       forgetAccount: t.app.auth.forgetAccount,
+      reauthenticate: t.app.auth.reauthenticate,
     };
     await deleteAccount(accounts, await principalFor(t, carol.id), carol.id);
     const rows = await t.db.database.db

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sha256 } from '../../src/core/crypto/tokens.ts';
 import { accounts } from '../../src/db/schema/accounts.ts';
 import { linkedIdentities, oauthStates } from '../../src/db/schema/identities.ts';
+import { sessions } from '../../src/db/schema/sessions.ts';
 import { register, uniqueEmail } from '../helpers/auth.ts';
 import { Browser, locationOf } from './fixtures/browser.ts';
 import { startHarness, uniqueSubject, type OAuthHarness } from './setup.ts';
@@ -110,6 +111,12 @@ describe('signing in with a provider', () => {
       .from(linkedIdentities)
       .where(eq(linkedIdentities.accountId, body.user.id));
     expect(links).toMatchObject([{ provider: 'alpha', subject: sub, email, emailVerified: true }]);
+    // No password was checked: the session is no re-authentication for sensitive changes (docs/API.md).
+    const started = await h.db.database.db
+      .select()
+      .from(sessions)
+      .where(eq(sessions.accountId, body.user.id));
+    expect(started).toMatchObject([{ kind: 'cookie', authenticatedAt: null }]);
   });
 
   it('signs the linked account in again, without creating another', async () => {

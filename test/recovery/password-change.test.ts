@@ -113,3 +113,42 @@ describe('a change', () => {
     expect((await passwordGrant(t, user.email, NEW_PASSWORD)).accessToken).toBeTruthy();
   });
 });
+
+describe('revoke_api_keys', () => {
+  const keyOf = async (user: TestUser, name: string) => {
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/v1/api-keys',
+      headers: user.headers,
+      payload: { name },
+    });
+    expect(res.statusCode, res.body).toBe(201);
+    return res.json().key as string;
+  };
+
+  it.each([
+    ['absent (default false): the keys survive, no key mail', {}, 200, 0],
+    ['false: the keys survive', { revoke_api_keys: false }, 200, 0],
+    ['true: every key is refused at once and the owner gets their names', { revoke_api_keys: true }, 401, 1],
+  ])('%s', async (_name, extra, keyStatus, keyMails) => {
+    const user = await signUp(t);
+    const key = await keyOf(user, 'nightly-sync');
+    expect(await status({ 'x-auth': key })).toBe(200);
+    expect((await change(user.headers, { ...body(), ...extra })).statusCode).toBe(204);
+    expect(await status({ 'x-auth': key })).toBe(keyStatus);
+    await t.deliver();
+    const mails = t.mailsTo(user.email).filter((m) => m.subject === 'Your Bulwark API keys were revoked');
+    expect(mails).toHaveLength(keyMails);
+    if (keyMails) expect(mails[0]!.text).toContain('• nightly-sync\n');
+  });
+
+  it('is a boolean (422 otherwise), and a refused change revokes nothing', async () => {
+    const user = await signUp(t);
+    const key = await keyOf(user, 'kept');
+    const res = await change(user.headers, { ...body(), revoke_api_keys: 'yes' });
+    expect(res.statusCode).toBe(422);
+    const wrong = await change(user.headers, { ...body('wrong-Password-1'), revoke_api_keys: true });
+    expect(wrong.statusCode).toBe(422);
+    expect(await status({ 'x-auth': key })).toBe(200);
+  });
+});

@@ -98,3 +98,15 @@ describe('TRUST_PROXY', () => {
     expect(() => loadConfig({ TRUST_PROXY: '*' })).toThrow(/TRUST_PROXY/);
   });
 });
+
+describe('re-authentication and API key settings', () => {
+  it('default to 10 minutes and 365 days, and read REAUTH_WINDOW and API_KEY_MAX_TTL', () => {
+    expect(loadConfig({})).toMatchObject({ reauthWindowSeconds: 600, apiKeyMaxTtlSeconds: 365 * 86_400 });
+    const config = loadConfig({ REAUTH_WINDOW: '2m', API_KEY_MAX_TTL: '90d' });
+    expect(config).toMatchObject({ reauthWindowSeconds: 120, apiKeyMaxTtlSeconds: 90 * 86_400 });
+  });
+
+  it.each(['REAUTH_WINDOW', 'API_KEY_MAX_TTL'])('%s refuses what is no duration', (name) => {
+    expect(() => loadConfig({ [name]: 'forever' })).toThrow(new RegExp(`${name}="forever"`));
+  });
+});

@@ -55,6 +55,13 @@ export interface Config {
   readonly cookieSessionMaxAgeSeconds: number;
   /** Refuse sign-in until the email is verified (REQUIRE_EMAIL_VERIFICATION, default off). */
   readonly requireEmailVerification: boolean;
+  /**
+   * How long after a password sign-in a session counts as fresh for sensitive changes (email change, new
+   * API key) without the password in the request (REAUTH_WINDOW, default 10m).
+   */
+  readonly reauthWindowSeconds: number;
+  /** The longest an API key may live; a key asked for without `expires_at` gets this (API_KEY_MAX_TTL, 365d). */
+  readonly apiKeyMaxTtlSeconds: number;
   /** OpenID Connect / OAuth 2.0 providers (OIDC_PROVIDERS, a JSON array). */
   readonly oidcProviders: readonly OidcProviderConfig[];
   /** Create an account at first external sign-in with a verified email (OIDC_CREATE_ACCOUNTS, default off). */
@@ -249,6 +256,8 @@ export function loadConfig(env: Env = process.env): Config {
       'a duration such as 7d',
     ),
     requireEmailVerification: read('REQUIRE_EMAIL_VERIFICATION', false, onOff, 'on or off'),
+    reauthWindowSeconds: read('REAUTH_WINDOW', 600, parseDuration, 'a duration such as 10m'),
+    apiKeyMaxTtlSeconds: read('API_KEY_MAX_TTL', 365 * 86_400, parseDuration, 'a duration such as 365d'),
     oidcProviders: read(
       'OIDC_PROVIDERS',
       [] as OidcProviderConfig[],

@@ -4,6 +4,8 @@ export type ErrorCode =
   | 'VALIDATION_FAILED'
   | 'UNAUTHENTICATED'
   | 'FORBIDDEN'
+  /** 403 that the password (again, or a fresh sign-in) would lift: clients prompt for it and retry. */
+  | 'REAUTHENTICATION_REQUIRED'
   | 'NOT_FOUND'
   | 'METHOD_NOT_ALLOWED'
   | 'CONFLICT'

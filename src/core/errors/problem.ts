@@ -28,6 +28,8 @@ export function problemKind(code: ErrorCode): ProblemKind {
       return { status: 401, title: 'Unauthorized', slug: 'unauthenticated' };
     case 'FORBIDDEN':
       return { status: 403, title: 'Forbidden', slug: 'forbidden' };
+    case 'REAUTHENTICATION_REQUIRED':
+      return { status: 403, title: 'Forbidden', slug: 'reauthentication-required' };
     case 'NOT_FOUND':
       return { status: 404, title: 'Not Found', slug: 'not-found' };
     case 'METHOD_NOT_ALLOWED':

@@ -21,6 +21,12 @@ export const sessions = pgTable(
     ip: text('ip'),
     createdAt: timestamp('created_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
     lastUsedAt: timestamp('last_used_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+    /**
+     * When the password was last checked for this session (its password sign-in); null for a sign-in
+     * without it (OpenID Connect). Refreshes keep it: it dates the proof, not the use. Sensitive changes
+     * need it within REAUTH_WINDOW.
+     */
+    authenticatedAt: timestamp('authenticated_at', { withTimezone: true, precision: 3 }),
     /** Absolute end of the session, whatever its use. */
     expiresAt: timestamp('expires_at', { withTimezone: true, precision: 3 }).notNull(),
     revokedAt: timestamp('revoked_at', { withTimezone: true, precision: 3 }),

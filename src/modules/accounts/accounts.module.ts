@@ -12,17 +12,20 @@ export interface AccountsDeps {
   readonly hasher: AccountsRuntime['hasher'];
   /** The auth module's `forgetAccount`: drops cached credential state after a committed change. */
   readonly forgetAccount: (accountId: string) => void;
+  /** The auth module's `reauthenticate`: the password again before an email change. */
+  readonly reauthenticate: AccountsRuntime['reauthenticate'];
 }
 
 /**
  * Accounts: CRUD and search under /v1/accounts, deletion with erasure, and the data export (its own
  * `account` section first; other modules register theirs).
- * @example await app.register(accountsModule({ ctx, guard: auth.guard, hasher: auth.hasher, forgetAccount: auth.forgetAccount }))
+ * @example await app.register(accountsModule({ ctx, guard: auth.guard, hasher: auth.hasher, forgetAccount: auth.forgetAccount, reauthenticate: auth.reauthenticate }))
  */
 export const accountsModule =
-  ({ ctx, guard, hasher, forgetAccount }: AccountsDeps): FastifyPluginAsync =>
+  ({ ctx, guard, hasher, forgetAccount, reauthenticate }: AccountsDeps): FastifyPluginAsync =>
   async (app) => {
-    const rt: AccountsRuntime = { db: ctx.database.db, events: ctx.events, hasher, forgetAccount };
+    const { db } = ctx.database;
+    const rt: AccountsRuntime = { db, events: ctx.events, hasher, forgetAccount, reauthenticate };
     await app.register(accountsRoutes, { rt, guard });
     await app.register(accountsExportRoutes, { rt, guard, exports: ctx.exports });
   };

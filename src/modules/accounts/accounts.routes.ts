@@ -105,14 +105,17 @@ export const accountsRoutes: FastifyPluginAsyncTypebox<{ rt: AccountsRuntime; gu
       preHandler: guard({ scope: 'accounts:write' }),
       schema: {
         ...base,
-        summary: 'Update an account partially (itself, or any as an admin; roles and is_active: admins only)',
+        summary:
+          'Update an account partially (itself, or any as an admin; roles and is_active: admins only; a new email needs current_password or a fresh sign-in, and waits for its confirmation when changed by the account itself)',
         params: AccountIdParam,
         body: UpdateAccountBody,
-        response: { 200: AccountRef, ...problemResponses(400, 401, 403, 404, 409, 415, 422) },
+        response: { 200: AccountRef, ...problemResponses(400, 401, 403, 404, 409, 415, 422, 429) },
       },
     },
     async (request) =>
-      toAccountView(await updateAccount(rt, principalOf(request), request.params.id, request.body)),
+      toAccountView(
+        await updateAccount(rt, principalOf(request), request.params.id, request.body, { ip: request.ip }),
+      ),
   );
 
   app.delete(

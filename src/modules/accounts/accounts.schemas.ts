@@ -1,5 +1,5 @@
 import { Type } from 'typebox';
-import { Email, NewPassword, PageQuery, SafeString } from '../../core/http/schemas.ts';
+import { Email, NewPassword, PageQuery, SafeString, SecretString } from '../../core/http/schemas.ts';
 import { PHONE_PATTERN } from './phone.ts';
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) =>
@@ -72,6 +72,14 @@ export const UpdateAccountBody = Type.Object(
     date_of_birth: Type.Optional(Nullable(BirthDate)),
     is_active: Type.Optional(Type.Boolean({ description: 'Admins only' })),
     roles: Type.Optional(Roles),
+    current_password: Type.Optional(
+      SecretString({
+        minLength: 1,
+        maxLength: 1024,
+        description:
+          "The caller's password: needed to change `email` unless the credential comes from a password sign-in in the last REAUTH_WINDOW",
+      }),
+    ),
   },
   {
     $id: 'UpdateAccountRequest',

@@ -1,7 +1,7 @@
 import { asc, eq } from 'drizzle-orm';
 import type { FastifyPluginAsync } from 'fastify';
 import type { AppContext } from '../../core/context.ts';
-import type { Guard } from '../../core/principal.ts';
+import type { Guard, Reauthenticate } from '../../core/principal.ts';
 import { apiKeys } from '../../db/schema/api-keys.ts';
 import { revokeAllOf } from './api-keys.repository.ts';
 import { apiKeysRoutes } from './api-keys.routes.ts';
@@ -11,15 +11,17 @@ export interface ApiKeysDeps {
   readonly guard: Guard;
   /** The auth module's `forgetApiKey`. */
   readonly forgetApiKey: (keyId: string) => void;
+  /** The auth module's `reauthenticate`: minting a key needs the password again. */
+  readonly reauthenticate: Reauthenticate;
 }
 
 /**
  * API keys: /v1/api-keys (create, list, revoke); an account's keys are revoked with it and listed in its
  * export (never their hashes). The authenticator verifies keys through `verifyApiKey` (index.ts).
- * @example await app.register(apiKeysModule({ ctx, guard: auth.guard, forgetApiKey: auth.forgetApiKey }))
+ * @example await app.register(apiKeysModule({ ctx, guard: auth.guard, forgetApiKey: auth.forgetApiKey, reauthenticate: auth.reauthenticate }))
  */
 export const apiKeysModule =
-  ({ ctx, guard, forgetApiKey }: ApiKeysDeps): FastifyPluginAsync =>
+  ({ ctx, guard, forgetApiKey, reauthenticate }: ApiKeysDeps): FastifyPluginAsync =>
   async (app) => {
     ctx.events.on('account.deleted', async (tx, { accountId }) => {
       await revokeAllOf(tx, accountId);
@@ -40,5 +42,7 @@ export const apiKeysModule =
         .where(eq(apiKeys.accountId, id))
         .orderBy(asc(apiKeys.createdAt), asc(apiKeys.id)),
     );
-    await app.register(apiKeysRoutes, { rt: { db: ctx.database.db, forgetApiKey }, guard });
+    const maxTtlSeconds = ctx.config.apiKeyMaxTtlSeconds;
+    const rt = { db: ctx.database.db, forgetApiKey, reauthenticate, maxTtlSeconds };
+    await app.register(apiKeysRoutes, { rt, guard });
   };

@@ -41,13 +41,14 @@ export async function revoke(db: DbOrTx, id: string): Promise<ApiKeyRow | undefi
   return rows[0];
 }
 
-export async function revokeAllOf(db: DbOrTx, accountId: string): Promise<string[]> {
+/** Revokes every live key of the account; returns their ids and names, oldest first. */
+export async function revokeAllOf(db: DbOrTx, accountId: string): Promise<{ id: string; name: string }[]> {
   const rows = await db
     .update(apiKeys)
     .set({ revokedAt: new Date() })
     .where(and(eq(apiKeys.accountId, accountId), isNull(apiKeys.revokedAt)))
-    .returning({ id: apiKeys.id });
-  return rows.map((r) => r.id);
+    .returning({ id: apiKeys.id, name: apiKeys.name });
+  return rows.sort((a, b) => (a.id < b.id ? -1 : 1));
 }
 
 /** How often `last_used_at` is written at most, per key. */

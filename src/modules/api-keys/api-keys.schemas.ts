@@ -1,5 +1,5 @@
 import { Type } from 'typebox';
-import { SafeString } from '../../core/http/schemas.ts';
+import { SafeString, SecretString } from '../../core/http/schemas.ts';
 import { SCOPES } from '../../core/scopes.ts';
 
 const ScopeName = Type.Union(SCOPES.map((s) => Type.Literal(s)));
@@ -10,7 +10,20 @@ export const CreateApiKeyBody = Type.Object(
     scopes: Type.Optional(
       Type.Array(ScopeName, { maxItems: SCOPES.length, description: 'Default: all the owner holds' }),
     ),
-    expires_at: Type.Optional(Type.String({ format: 'date-time', maxLength: 64 })),
+    expires_at: Type.Optional(
+      Type.String({
+        format: 'date-time',
+        maxLength: 64,
+        description: 'At most API_KEY_MAX_TTL (default 365 days) from now, which is also the default',
+      }),
+    ),
+    current_password: Type.Optional(
+      SecretString({
+        minLength: 1,
+        maxLength: 1024,
+        description: 'Your password: needed unless you signed in with it in the last REAUTH_WINDOW',
+      }),
+    ),
     model_names: Type.Optional(
       Type.Array(Type.String({ pattern: '^[a-z0-9][a-z0-9._-]{0,62}$', maxLength: 63, examples: ['iris'] }), {
         maxItems: 100,
@@ -57,4 +70,7 @@ export const ApiKeyListQuery = Type.Object({
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
   cursor: Type.Optional(SafeString({ maxLength: 64 })),
   all: Type.Optional(Type.Boolean({ description: 'Admins: every account’s keys' })),
+  owner_id: Type.Optional(
+    Type.String({ format: 'uuid', description: 'Admins: this account’s keys (others: only their own id)' }),
+  ),
 });

@@ -24,6 +24,8 @@ export interface SessionState {
   readonly createdAtMs: number;
   readonly expiresAtMs: number;
   readonly lastUsedAtMs: number;
+  /** When its sign-in checked the password; null when it did not (OpenID Connect). */
+  readonly authenticatedAtMs: number | null;
 }
 
 /**
@@ -158,5 +160,6 @@ function toState(row: SessionRow | undefined): SessionState | null {
     createdAtMs: row.createdAt.getTime(),
     expiresAtMs: row.expiresAt.getTime(),
     lastUsedAtMs: row.lastUsedAt.getTime(),
+    authenticatedAtMs: row.authenticatedAt?.getTime() ?? null,
   };
 }

@@ -3,7 +3,7 @@ import { eq, asc } from 'drizzle-orm';
 import type { AppContext } from '../../core/context.ts';
 import { createLimiter } from '../../core/rate-limit/limiter.ts';
 import { createPasswordHasher, type PasswordHasher } from '../../core/passwords/password-hasher.ts';
-import type { Principal } from '../../core/principal.ts';
+import type { Principal, Reauthenticate } from '../../core/principal.ts';
 import { sessions } from '../../db/schema/sessions.ts';
 import { AccountStateCache } from './account-state.ts';
 import { createGuard } from './auth.guard.ts';
@@ -12,6 +12,7 @@ import { revokeAllSessions, type AuthRuntime } from './auth.service.ts';
 import { Authenticator } from './authenticator.ts';
 import { connectInvalidationBus } from './invalidation-bus.ts';
 import { LoginThrottle } from './login-throttle.ts';
+import { requireRecentPassword } from './reauth.ts';
 import { registerRecovery } from './recovery/recovery.module.ts';
 import { setSessionCookies } from './session-cookies.ts';
 import { purgeEndedSessions, purgeExpiredRefreshTokens } from './sessions.repository.ts';
@@ -45,6 +46,8 @@ export interface AuthApi {
   readonly forgetAccount: (accountId: string) => void;
   readonly forgetSession: (sessionId: string) => void;
   readonly forgetApiKey: (keyId: string) => void;
+  /** The password again before a sensitive change (email change, new API key); see `requireRecentPassword`. */
+  readonly reauthenticate: Reauthenticate;
   /** @internal the auth module's own services, for its plugin and for tests. */
   readonly rt: AuthRuntime;
 }
@@ -95,6 +98,7 @@ export function createAuth(ctx: AppContext): AuthApi {
     forgetAccount: (id) => authenticator.forgetAccount(id),
     forgetSession: (id) => authenticator.forgetSession(id),
     forgetApiKey: (id) => authenticator.forgetApiKey(id),
+    reauthenticate: (principal, password, ip) => requireRecentPassword(rt, principal, password, ip),
   };
 }
 

@@ -16,6 +16,7 @@ import { IdParam, LoginBody, Me, RegisterBody, SessionList, SessionView } from '
 import { login, logout, revokeOwnSession, type AuthRuntime } from './auth.service.ts';
 import { principalOf, SECURED, type createGuard } from './auth.guard.ts';
 import { clearSessionCookies, setSessionCookies } from './session-cookies.ts';
+import { requireRecentPassword } from './reauth.ts';
 
 interface Options {
   rt: AuthRuntime;
@@ -38,6 +39,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<Options> = async (app, { rt, 
     events: rt.events,
     hasher: rt.hasher,
     forgetAccount: (id) => rt.authenticator.forgetAccount(id),
+    reauthenticate: (principal, password, ip) => requireRecentPassword(rt, principal, password, ip),
   };
   const client = (request: { ip: string; headers: { 'user-agent'?: string } }) => ({
     ip: request.ip,

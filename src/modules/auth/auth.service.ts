@@ -127,7 +127,7 @@ export async function login(
     rt.db,
     account.id,
     rt.config.cookieSessionMaxAgeSeconds,
-    client,
+    { ...client, byPassword: true },
   );
   return { account, cookie, csrfToken: rt.authenticator.csrfToken(session.id) };
 }

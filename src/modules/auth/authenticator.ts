@@ -143,7 +143,10 @@ export class Authenticator {
       session.accountId !== claims.sub ||
       this.ended(session, Date.now());
     if (revoked) throw this.unauthenticated('The access token has been revoked.', 'invalid_token');
-    return this.principal(state, claims.scope, 'bearer', { sessionId: claims.sid });
+    return this.principal(state, claims.scope, 'bearer', {
+      sessionId: claims.sid,
+      fresh: this.isFresh(session.authenticatedAtMs),
+    });
   }
 
   private async fromApiKey(presented: string): Promise<Principal> {
@@ -204,7 +207,10 @@ export class Authenticator {
       void sessionRepo.touchSession(this.deps.db, session.id).catch(() => undefined);
       this.deps.state.invalidateSession(session.id);
     }
-    return this.principal(state, ROLE_SCOPES, 'session', { sessionId: session.id });
+    return this.principal(state, ROLE_SCOPES, 'session', {
+      sessionId: session.id,
+      fresh: this.isFresh(session.authenticatedAtMs),
+    });
   }
 
   /**
@@ -258,7 +264,16 @@ export class Authenticator {
     const account = await this.checkPassword(decoded.slice(0, colon), decoded.slice(colon + 1), ip);
     const state = await this.activeAccount(account.id);
     if (!state) throw this.unauthenticated('Invalid email or password.');
-    return this.principal(state, ROLE_SCOPES, 'basic', {});
+    // The password is in this very request.
+    return this.principal(state, ROLE_SCOPES, 'basic', { fresh: true });
+  }
+
+  /** A sign-in that checked the password less than REAUTH_WINDOW ago. */
+  private isFresh(authenticatedAtMs: number | null): boolean {
+    return (
+      authenticatedAtMs !== null &&
+      Date.now() - authenticatedAtMs < this.deps.config.reauthWindowSeconds * 1000
+    );
   }
 
   private async activeAccount(id: string): Promise<AccountState | undefined> {
@@ -270,7 +285,7 @@ export class Authenticator {
     state: AccountState,
     granted: Grant,
     authMethod: AuthMethod,
-    extra: { sessionId?: string; apiKeyId?: string },
+    extra: { sessionId?: string; apiKeyId?: string; fresh?: boolean },
   ): Principal {
     const roles = state.account.roles;
     return { account: state.account, roles, scopes: this.scopesFor(granted, roles), authMethod, ...extra };

@@ -27,6 +27,7 @@ const startTokenSessionStatement = preparedPerDb((db: Db) => {
         scope: p('scope'),
         userAgent: p('userAgent'),
         ip: p('ip'),
+        authenticatedAt: p('createdAt'),
         createdAt: p('createdAt'),
         lastUsedAt: p('createdAt'),
         expiresAt: p('sessionExpiresAt'),
@@ -53,6 +54,7 @@ export async function insertTokenSession(
     scope: string;
     userAgent: string | null;
     ip: string | null;
+    /** The sign-in, which checked the password: also `authenticated_at` (see REAUTH_WINDOW). */
     createdAt: Date;
     /** The family's absolute end (SESSION_MAX_AGE after the sign-in). */
     sessionExpiresAt: Date;

@@ -101,12 +101,16 @@ export async function rotateRefreshToken(
   });
 }
 
-/** Starts a cookie session; the cookie value is returned once and only its hash is stored. */
+/**
+ * Starts a cookie session; the cookie value is returned once and only its hash is stored. `byPassword`:
+ * the sign-in checked the password (cookie login), which makes the session fresh for REAUTH_WINDOW; an
+ * OpenID Connect sign-in did not.
+ */
 export async function startCookieSession(
   db: DbOrTx,
   accountId: string,
   maxAgeSeconds: number,
-  client: ClientInfo,
+  client: ClientInfo & { readonly byPassword?: boolean },
 ): Promise<{ session: repo.SessionRow; cookie: string }> {
   const cookie = randomToken();
   const now = Date.now();
@@ -117,6 +121,7 @@ export async function startCookieSession(
     tokenHash: sha256(cookie),
     userAgent: clip(client.userAgent, 256),
     ip: clip(client.ip, 64),
+    authenticatedAt: client.byPassword ? new Date(now) : null,
     createdAt: new Date(now),
     lastUsedAt: new Date(now),
     expiresAt: new Date(now + maxAgeSeconds * 1000),

@@ -11,6 +11,8 @@ export function graphqlCode(code: ErrorCode): string {
       return 'UNAUTHENTICATED';
     case 'FORBIDDEN':
       return 'FORBIDDEN';
+    case 'REAUTHENTICATION_REQUIRED':
+      return 'REAUTHENTICATION_REQUIRED';
     case 'NOT_FOUND':
       return 'NOT_FOUND';
     case 'METHOD_NOT_ALLOWED':

@@ -56,6 +56,7 @@ export function defineUsersGraphql(builder: Builder, deps: { db: Db; auth: AuthA
     events: auth.events,
     hasher: deps.auth.hasher,
     forgetAccount: deps.auth.forgetAccount,
+    reauthenticate: deps.auth.reauthenticate,
   };
   builder.objectType('User', {
     interfaces: ['Node'],

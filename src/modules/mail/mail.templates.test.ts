@@ -10,6 +10,10 @@ const samples: { [N in MailTemplateName]: MailTemplates[N] } = {
   'verify-email': { name: hostile, token, expiresInSeconds: 86_400 },
   'password-reset': { name: hostile, token, expiresInSeconds: 3600 },
   'password-changed': { name: hostile, changedAt: new Date('2026-01-02T03:04:05Z') },
+  'email-change-confirm': { name: hostile, token, newEmail: 'new@example.com', expiresInSeconds: 86_400 },
+  'email-change-requested': { name: hostile, newEmail: hostile, requestedAt: new Date() },
+  'email-changed': { name: hostile, newEmail: hostile, changedAt: new Date(), byAdmin: true },
+  'api-keys-revoked': { name: hostile, keyNames: [hostile, 'ci'], reason: 'reset' },
   welcome: { name: hostile },
   'group-invitation': { inviterName: hostile, groupName: hostile, groupId: 'g1', invitationId: 'i/2' },
 };

@@ -5,6 +5,14 @@ export interface MailTemplates {
   'verify-email': { name?: string; token: string; expiresInSeconds: number };
   'password-reset': { name?: string; token: string; expiresInSeconds: number };
   'password-changed': { name?: string; changedAt: Date };
+  /** To the new address of a self-service email change: the change waits for this link. */
+  'email-change-confirm': { name?: string; token: string; newEmail: string; expiresInSeconds: number };
+  /** To the old address when its account asks to move to another one. */
+  'email-change-requested': { name?: string; newEmail: string; requestedAt: Date };
+  /** To the old address once the account's email has changed (confirmed, or set by an admin). */
+  'email-changed': { name?: string; newEmail: string; changedAt: Date; byAdmin: boolean };
+  /** To the owner when a password reset (or a change asking for it) revoked the account's API keys. */
+  'api-keys-revoked': { name?: string; keyNames: readonly string[]; reason: 'reset' | 'change' };
   welcome: { name?: string };
   'group-invitation': { inviterName: string; groupName: string; groupId: string; invitationId: string };
 }
@@ -48,8 +56,42 @@ const builders: { [N in MailTemplateName]: (data: MailTemplates[N], publicUrl: s
     subject: `Your ${PRODUCT} password was changed`,
     greeting: greeting(data.name),
     paragraphs: [
-      `The password of your account was changed on ${data.changedAt.toISOString().slice(0, 16).replace('T', ' ')} UTC.`,
+      `The password of your account was changed on ${utcMinute(data.changedAt)} UTC.`,
       'If you did not make this change, reset your password at once and tell your administrator.',
+    ],
+  }),
+  'email-change-confirm': (data, publicUrl) => ({
+    subject: `Confirm your new email address for ${PRODUCT}`,
+    greeting: greeting(data.name),
+    paragraphs: [
+      `Your ${PRODUCT} account asked to use ${oneLine(data.newEmail, 254)} from now on. The change takes effect when you open this link; it expires in ${humanDuration(data.expiresInSeconds)} and works once.`,
+    ],
+    action: { label: 'Confirm this address', url: link(publicUrl, '/verify-email', { token: data.token }) },
+    footer: 'If you did not ask for this, ignore this message: nothing changes.',
+  }),
+  'email-change-requested': (data) => ({
+    subject: `A change of your ${PRODUCT} email address was requested`,
+    greeting: greeting(data.name),
+    paragraphs: [
+      `On ${utcMinute(data.requestedAt)} UTC your account asked to change its email address to ${oneLine(data.newEmail, 254)}. It keeps this address until the new one is confirmed.`,
+      'If you did not ask for this, reset your password at once: a reset cancels the change and revokes every sign-in and API key.',
+    ],
+  }),
+  'email-changed': (data) => ({
+    subject: `Your ${PRODUCT} email address was changed`,
+    greeting: greeting(data.name),
+    paragraphs: [
+      `On ${utcMinute(data.changedAt)} UTC ${data.byAdmin ? 'an administrator changed' : 'you confirmed a change of'} the email address of your account to ${oneLine(data.newEmail, 254)}. Mail for the account no longer comes here.`,
+      'If you did not expect this, tell your administrator at once.',
+    ],
+  }),
+  'api-keys-revoked': (data) => ({
+    subject: `Your ${PRODUCT} API keys were revoked`,
+    greeting: greeting(data.name),
+    paragraphs: [
+      `Your password was ${data.reason === 'reset' ? 'reset' : 'changed'}, and with it every API key of your account was revoked, so that a stolen key cannot outlive the new password:`,
+      ...keyList(data.keyNames),
+      'Create new keys where you still need them.',
     ],
   }),
   welcome: (data, publicUrl) => ({
@@ -95,6 +137,15 @@ export function renderMail<N extends MailTemplateName>(
 function link(publicUrl: string, path: string, query: Record<string, string> = {}): string {
   const search = new URLSearchParams(query).toString();
   return `${publicUrl}${path}${search ? `?${search}` : ''}`;
+}
+
+const utcMinute = (at: Date) => at.toISOString().slice(0, 16).replace('T', ' ');
+
+/** One paragraph per key name (they are the owner's own words), bounded so that a huge list stays a mail. */
+function keyList(names: readonly string[]): string[] {
+  const shown = names.slice(0, 50).map((n) => `• ${oneLine(n, 100)}`);
+  if (names.length > shown.length) shown.push(`… and ${names.length - shown.length} more.`);
+  return shown;
 }
 
 function greeting(name: string | undefined): string {

@@ -58,6 +58,15 @@ export async function stateOf(db: DbOrTx, tokenHash: string, purpose: TokenPurpo
   return row.expired ? 'expired' : 'live';
 }
 
+export async function purposeOf(db: DbOrTx, tokenHash: string): Promise<TokenPurpose | undefined> {
+  const [row] = await db
+    .select({ purpose: accountTokens.purpose })
+    .from(accountTokens)
+    .where(eq(accountTokens.tokenHash, tokenHash))
+    .limit(1);
+  return row?.purpose;
+}
+
 /**
  * Ends the account's live tokens of this purpose (only the newest link works) by expiring them, and
  * deletes its rows of any purpose older than a week, which nothing reads any more.

@@ -7,8 +7,12 @@ import { unprocessable } from './recovery.errors.ts';
 
 export type { TokenPurpose } from './account-tokens.repository.ts';
 
-/** A verification link lives a day, a reset link an hour (the issue's numbers). */
-export const TTL_SECONDS: Record<repo.TokenPurpose, number> = { verify_email: 86_400, password_reset: 3600 };
+/** A verification or email-change link lives a day, a reset link an hour (the issue's numbers). */
+export const TTL_SECONDS: Record<repo.TokenPurpose, number> = {
+  verify_email: 86_400,
+  password_reset: 3600,
+  email_change: 86_400,
+};
 
 /** At most one mail of a purpose per account per minute, and five per hour: no mail bombing. */
 export const MAIL_COOLDOWN_SECONDS = 60;
@@ -22,13 +26,15 @@ const MESSAGES = {
 } as const;
 
 /**
- * Issues a single-use token for the account's current address, ending the older ones of the same purpose.
- * Returns the token for the mail; the database keeps its SHA-256 only.
+ * Issues a single-use token for the account's current address (or `sendTo`, an email change's new one),
+ * ending the older ones of the same purpose. Returns the token for the mail; the database keeps its
+ * SHA-256 only.
  */
 export async function issue(
   tx: DbOrTx,
   account: { id: string; email: string },
   purpose: repo.TokenPurpose,
+  sendTo: string = account.email,
 ): Promise<string> {
   await repo.supersede(tx, account.id, purpose);
   const token = randomToken();
@@ -36,7 +42,7 @@ export async function issue(
     accountId: account.id,
     purpose,
     tokenHash: sha256(token),
-    email: account.email,
+    email: sendTo,
     ttlSeconds: TTL_SECONDS[purpose],
   });
   return token;
@@ -78,10 +84,44 @@ export async function checkUsable(
 export const endAll = (tx: DbOrTx, accountId: string, purpose: repo.TokenPurpose): Promise<void> =>
   repo.supersede(tx, accountId, purpose);
 
+/**
+ * Spends an email change's token and returns it with its account, locked; the token's `email` is the new
+ * address. Same refusals as `redeem`, in the caller's transaction.
+ */
+export async function redeemEmailChange(
+  tx: DbOrTx,
+  presented: string,
+): Promise<{ account: accounts.AccountRow & { email: string }; newEmail: string }> {
+  const hash = sha256(presented);
+  const token = await repo.claim(tx, hash, 'email_change');
+  if (!token) {
+    const state = await repo.stateOf(tx, hash, 'email_change');
+    throw unprocessable([tokenError(state === 'live' ? 'used' : state)]);
+  }
+  const account = await accounts.findByIdForUpdate(tx, token.accountId);
+  if (!account?.email || !account.isActive) throw unprocessable([tokenError('unknown')]);
+  return { account: { ...account, email: account.email }, newEmail: token.email };
+}
+
+/** The purpose of a token (undefined when unknown), to route `POST /v1/auth/verify-email`. */
+export const purposeOf = (db: DbOrTx, presented: string): Promise<repo.TokenPurpose | undefined> =>
+  repo.purposeOf(db, sha256(presented));
+
 const tokenError = (why: keyof typeof MESSAGES): FieldError => ({
   path: '/body/token',
   message: MESSAGES[why],
 });
+
+/** Seconds until the account may ask for another mail of this purpose past MAIL_MAX_PER_HOUR (0: now). */
+export async function hourlyWaitSeconds(
+  db: DbOrTx,
+  accountId: string,
+  purpose: repo.TokenPurpose,
+): Promise<number> {
+  const recent = await repo.recentIssues(db, accountId, purpose);
+  const wait = recent.count >= MAIL_MAX_PER_HOUR ? 3600 - recent.sinceFirstSeconds : 0;
+  return wait > 0 ? Math.ceil(wait) : 0;
+}
 
 /**
  * Seconds until the account may be sent another mail of this purpose (0: now). Call with the account row

@@ -2,10 +2,12 @@ import type { Tx } from '../../../core/db/database.ts';
 import { conflict, notFound, type FieldError } from '../../../core/errors/app-error.ts';
 import * as accounts from '../../accounts/index.ts';
 import { queueMail, renderMail } from '../../mail/index.ts';
+import { revokeAllApiKeys } from '../../api-keys/index.ts';
 import { revokeAllSessions, type AuthRuntime } from '../auth.service.ts';
 import { checkPassword } from '../../../core/passwords/password-policy.ts';
 import type { Principal } from '../../../core/principal.ts';
 import * as tokens from './account-tokens.service.ts';
+import { cancelEmailChange } from './email-change.service.ts';
 import { unprocessable } from './recovery.errors.ts';
 import type { MailRecipient } from './verification.service.ts';
 
@@ -31,9 +33,11 @@ export async function issueReset(rt: AuthRuntime, email: string): Promise<string
 }
 
 /**
- * Sets a new password with a reset token. In one transaction: the token is spent, the hash replaced, the
- * address marked verified (the mail reached its owner), every session and refresh family revoked, access
- * tokens issued before now refused, other reset links ended and the owner told by mail.
+ * Sets a new password with a reset token. A reset assumes the account was taken over, so in one
+ * transaction: the token is spent, the hash replaced, the address marked verified (the mail reached its
+ * owner), every session, refresh family and API key revoked (the owner gets the list of key names by mail),
+ * access tokens issued before now refused, other reset links and a pending email change ended, and the
+ * owner told by mail.
  */
 export async function resetPassword(
   rt: AuthRuntime,
@@ -52,7 +56,9 @@ export async function resetPassword(
     const now = new Date();
     await accounts.update(tx, owner.id, { passwordHash, emailVerified: true, tokensValidAfter: now });
     await revokeAllSessions(tx, owner.id, 'password_reset');
+    await revokeAllApiKeys(tx, owner, { reason: 'reset', publicUrl: rt.config.publicUrl });
     await tokens.endAll(tx, owner.id, 'password_reset');
+    await cancelEmailChange(tx, owner.id);
     await notifyPasswordChanged(tx, rt, owner, now);
     return owner;
   });
@@ -63,12 +69,13 @@ export async function resetPassword(
 
 /**
  * Changes the caller's password after checking the current one: every other session and refresh family
- * is revoked; the caller's own (bearer or cookie) stays. 422 names the field at fault, like a form would.
+ * is revoked; the caller's own (bearer or cookie) stays. With `revoke_api_keys: true` the account's API
+ * keys go too (their names mailed, as after a reset). 422 names the field at fault, like a form would.
  */
 export async function changePassword(
   rt: AuthRuntime,
   principal: Principal,
-  input: { current_password: string; new_password: string },
+  input: { current_password: string; new_password: string; revoke_api_keys?: boolean | undefined },
   ip: string,
 ): Promise<void> {
   const account = await accounts.findById(rt.db, principal.account.id);
@@ -103,6 +110,9 @@ export async function changePassword(
       throw conflict('The password was changed meanwhile; sign in again and retry.');
     await accounts.update(tx, account.id, { passwordHash });
     await revokeAllSessions(tx, account.id, 'password_changed', principal.sessionId);
+    if (input.revoke_api_keys) {
+      await revokeAllApiKeys(tx, { ...account, email }, { reason: 'change', publicUrl: rt.config.publicUrl });
+    }
     await notifyPasswordChanged(tx, rt, { ...account, email }, new Date());
   });
   rt.authenticator.forgetAccount(account.id);

@@ -7,6 +7,7 @@ import type { createGuard } from '../auth.guard.ts';
 import { createLimiter } from '../../../core/rate-limit/limiter.ts';
 import { AddressLimit } from './address-limit.ts';
 import { deleteForAccount, purgeSpentTokens } from './account-tokens.repository.ts';
+import { notifyEmailChanged, requestEmailChange } from './email-change.service.ts';
 import { forgetEmail, registerRecoveryJobs } from './recovery.jobs.ts';
 import { recoveryRoutes } from './recovery.routes.ts';
 import { sendVerificationMail } from './verification.service.ts';
@@ -16,7 +17,7 @@ export const ADDRESS_LIMIT = { max: 10, windowSeconds: 15 * 60 };
 
 /**
  * Email verification and password recovery: mails the verification link in the registration's
- * transaction, erases tokens with a deleted account, registers the jobs that answer anonymous requests
+ * transaction, the confirmation link and notices of email changes, erases tokens with a deleted account, registers the jobs that answer anonymous requests
  * for mail, the routes, and the `email_tokens` section of the account export. Part of the auth module.
  * @example await registerRecovery(app, ctx, rt, guard) // in authModule's plugin
  */
@@ -30,6 +31,14 @@ export async function registerRecovery(
   events.on('account.registered', (tx, event) =>
     sendVerificationMail(tx, rt, { id: event.accountId, email: event.email, name: event.name }),
   );
+  // Email changes: the account's own waits for a mailed link; either way the old address is told.
+  events.on('account.email_change_requested', (tx, event) =>
+    requestEmailChange(tx, rt, { id: event.accountId, email: event.email, name: event.name }, event.newEmail),
+  );
+  events.on('account.email_changed', (tx, event) => {
+    const previous = { id: event.accountId, email: event.previousEmail, name: event.name };
+    return notifyEmailChanged(tx, rt, previous, event.newEmail, { at: new Date(), byAdmin: event.byAdmin });
+  });
   // Erasure: the tombstone of a deleted account keeps no token rows, nor jobs naming its address.
   events.on('account.deleted', async (tx, event) => {
     await deleteForAccount(tx, event.accountId);

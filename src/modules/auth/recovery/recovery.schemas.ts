@@ -35,7 +35,13 @@ export const ResetPasswordBody = Type.Object(
 );
 
 export const ChangePasswordBody = Type.Object(
-  { current_password: Password, new_password: Password },
+  {
+    current_password: Password,
+    new_password: Password,
+    revoke_api_keys: Type.Optional(
+      Type.Boolean({ default: false, description: 'Also revoke every API key of the account' }),
+    ),
+  },
   { $id: 'ChangePasswordRequest', additionalProperties: false },
 );
 

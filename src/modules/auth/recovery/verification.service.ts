@@ -4,6 +4,7 @@ import * as accounts from '../../accounts/index.ts';
 import { queueMail, renderMail } from '../../mail/index.ts';
 import type { AuthRuntime } from '../auth.service.ts';
 import * as tokens from './account-tokens.service.ts';
+import { confirmEmailChange } from './email-change.service.ts';
 import { mailTooSoon } from './recovery.errors.ts';
 
 /** The account fields a recovery mail needs. */
@@ -27,8 +28,12 @@ export async function sendVerificationMail(
   await queueMail(tx, { to: account.email, ...renderMail('verify-email', data, rt.config.publicUrl) });
 }
 
-/** Spends a verification token and marks the address verified; returns the account. */
+/**
+ * Spends a verification token and marks the address verified, or an email change's token and moves the
+ * account to its new address; returns the account.
+ */
 export async function verifyEmail(rt: AuthRuntime, presented: string): Promise<accounts.AccountRow> {
+  if ((await tokens.purposeOf(rt.db, presented)) === 'email_change') return confirmEmailChange(rt, presented);
   const account = await rt.db.transaction(async (tx) => {
     const owner = await tokens.redeem(tx, presented, 'verify_email');
     return (await accounts.update(tx, owner.id, { emailVerified: true }))!;
