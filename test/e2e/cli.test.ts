@@ -125,7 +125,8 @@ describe('bulwark command', () => {
 describe('bulwark serve', () => {
   it('starts on an empty DATA_DIR, migrates, is ready, points at /docs, exits 0 on SIGTERM', async () => {
     const { proc, url } = await serve({ DATA_DIR: await tempDir() });
-    expect(proc.output.stdout).toMatch(/Swagger UI: http:\/\/localhost:\d+\/docs/);
+    // Fastify's own "Server listening" log line (which gave the url) may come before this one.
+    await waitForStdout(proc, /Swagger UI: http:\/\/localhost:\d+\/docs/, 15_000);
     const ready = await get(`${url}/readyz`);
     expect(ready.status, ready.body).toBe(200);
     expect(ready.json()).toEqual({ status: 'ready', checks: { database: 'ok', migrations: 'ok' } });
