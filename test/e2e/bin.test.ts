@@ -62,7 +62,8 @@ describe.skipIf(!systemNode)('bin/bulwark.mjs under an older system Node', () =>
     let sent = false;
     const env = { PORT: '0', HOST: '127.0.0.1', DATA_DIR: await tempDir(), LOG_LEVEL: 'info' };
     const res = await runOld(['serve'], env, (text, pid) => {
-      if (!sent && /listening/i.test(text)) {
+      // Bulwark's own line comes after its signal handlers are in place; Fastify's "Server listening" before.
+      if (!sent && /Bulwark listening/.test(text)) {
         sent = true;
         process.kill(pid, 'SIGTERM');
       }
