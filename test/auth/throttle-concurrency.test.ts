@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestApp } from '../helpers/app.ts';
-import { basic, PASSWORD, register, signUp, uniqueEmail } from '../helpers/auth.ts';
+import { PASSWORD, register, signInVia, signUp, uniqueEmail } from '../helpers/auth.ts';
 import { buildAuthApp } from './setup.ts';
 import { redisUp, REDIS_URL } from '../helpers/redis.ts';
 
@@ -47,37 +47,14 @@ describe.each(STORES)('LOGIN_THROTTLE=%s', (_name, storeEnv) => {
   afterAll(() => t?.close());
 
   const attempt = async (via: Via, email: string, password: string, remoteAddress: string, auth = {}) => {
-    switch (via) {
-      case 'token':
-        return t.app.inject({
-          method: 'POST',
-          url: '/v1/auth/token',
-          remoteAddress,
-          payload: { username: email, password },
-        });
-      case 'login':
-        return t.app.inject({
-          method: 'POST',
-          url: '/v1/auth/login',
-          remoteAddress,
-          payload: { email, password },
-        });
-      case 'basic':
-        return t.app.inject({
-          method: 'GET',
-          url: '/v1/auth/me',
-          remoteAddress,
-          headers: basic(email, password),
-        });
-      case 'change':
-        return t.app.inject({
-          method: 'POST',
-          url: '/v1/auth/password/change',
-          remoteAddress,
-          headers: auth,
-          payload: { current_password: password, new_password: 'An0ther-long-passphrase' },
-        });
-    }
+    if (via !== 'change') return signInVia(t, via, email, password, remoteAddress);
+    return t.app.inject({
+      method: 'POST',
+      url: '/v1/auth/password/change',
+      remoteAddress,
+      headers: auth,
+      payload: { current_password: password, new_password: 'An0ther-long-passphrase' },
+    });
   };
   const FAILED: Record<Via, number> = { token: 401, login: 401, basic: 401, change: 422 };
 

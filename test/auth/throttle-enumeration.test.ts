@@ -4,7 +4,7 @@ import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { accounts } from '../../src/db/schema/accounts.ts';
 import type { TestApp } from '../helpers/app.ts';
-import { basic, register, uniqueEmail, PASSWORD } from '../helpers/auth.ts';
+import { register, signInVia, uniqueEmail, PASSWORD, type SignInVia } from '../helpers/auth.ts';
 import { buildAuthApp, expectProblem, within } from './setup.ts';
 
 const WRONG = 'Wr0ng-password-42';
@@ -12,32 +12,9 @@ let address = 0;
 /** A fresh client address, so that tests do not share the per-address counter unless they mean to. */
 const nextIp = () => `10.0.${Math.floor(++address / 250)}.${(address % 250) + 1}`;
 
-type Via = 'token' | 'login' | 'basic';
-function signIn(t: TestApp, via: Via, email: string, password: string, remoteAddress = nextIp()) {
-  switch (via) {
-    case 'token':
-      return t.app.inject({
-        method: 'POST',
-        url: '/v1/auth/token',
-        remoteAddress,
-        payload: { username: email, password },
-      });
-    case 'login':
-      return t.app.inject({
-        method: 'POST',
-        url: '/v1/auth/login',
-        remoteAddress,
-        payload: { email, password },
-      });
-    case 'basic':
-      return t.app.inject({
-        method: 'GET',
-        url: '/v1/auth/me',
-        remoteAddress,
-        headers: basic(email, password),
-      });
-  }
-}
+type Via = SignInVia;
+const signIn = (t: TestApp, via: Via, email: string, password: string, remoteAddress = nextIp()) =>
+  signInVia(t, via, email, password, remoteAddress);
 
 function expectThrottled(res: Awaited<ReturnType<typeof signIn>>, windowSeconds: number): void {
   expectProblem(res, 429);

@@ -102,3 +102,39 @@ export async function principalFor(t: TestApp, id: string): Promise<Principal> {
   const account = toPrincipalAccount({ ...row, email: row.email });
   return { account, roles: row.roles, scopes: scopesForRoles(row.roles), authMethod: 'bearer' };
 }
+
+/** The routes that check a password on sign-in: the token endpoint, cookie login, and Basic on /me. */
+export type SignInVia = 'token' | 'login' | 'basic';
+
+/** One sign-in attempt through `via` from `remoteAddress` (throttling and enumeration tests). */
+export function signInVia(
+  t: TestApp,
+  via: SignInVia,
+  email: string,
+  password: string,
+  remoteAddress: string,
+) {
+  switch (via) {
+    case 'token':
+      return t.app.inject({
+        method: 'POST',
+        url: '/v1/auth/token',
+        remoteAddress,
+        payload: { username: email, password },
+      });
+    case 'login':
+      return t.app.inject({
+        method: 'POST',
+        url: '/v1/auth/login',
+        remoteAddress,
+        payload: { email, password },
+      });
+    case 'basic':
+      return t.app.inject({
+        method: 'GET',
+        url: '/v1/auth/me',
+        remoteAddress,
+        headers: basic(email, password),
+      });
+  }
+}
