@@ -3,7 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { AppError } from '../../core/errors/app-error.ts';
 import type { Limiter } from '../../core/rate-limit/limiter.ts';
-import { problemResponses } from '../../core/http/schemas.ts';
+import { IdParam, problemResponses } from '../../core/http/schemas.ts';
 import {
   Account,
   createAccount,
@@ -12,7 +12,7 @@ import {
   type AccountsRuntime,
 } from '../accounts/index.ts';
 import * as sessionRepo from './sessions.repository.ts';
-import { IdParam, LoginBody, Me, RegisterBody, SessionList, SessionView } from './auth.schemas.ts';
+import { LoginBody, Me, RegisterBody, SessionList, SessionView } from './auth.schemas.ts';
 import { login, logout, revokeOwnSession, type AuthRuntime } from './auth.service.ts';
 import { principalOf, SECURED, type createGuard } from './auth.guard.ts';
 import { clearSessionCookies, setSessionCookies } from './session-cookies.ts';

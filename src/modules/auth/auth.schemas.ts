@@ -108,5 +108,3 @@ export const Jwks = Type.Object(
   },
   { $id: 'JWKS' },
 );
-
-export const IdParam = Type.Object({ id: Type.String({ format: 'uuid' }) });
