@@ -167,20 +167,24 @@ describe('a real TLS handshake', () => {
     server.listen(0, '127.0.0.1');
     await once(server, 'listening');
     const port = (server.address() as { port: number }).port;
+    // The exit code is not the verdict: the server ends the connection after its greeting, and s_client
+    // sometimes exits 1 on the reset that follows a verified handshake (seen once in CI). The verdict is
+    // the verification result it prints.
     const sClient = (extra: string[]) =>
       run('sh', [
         '-c',
         `echo | openssl s_client -connect 127.0.0.1:${port} -servername tls.example.com -verify_return_error -verify_hostname tls.example.com -CAfile ${files.root} ${extra.join(' ')} 2>&1`,
-      ]);
+      ]).then(
+        (r) => r.stdout,
+        (e: { stdout: string }) => e.stdout,
+      );
     const ok = await sClient([]);
-    expect(ok.stdout, ok.stdout).toContain('Verify return code: 0 (ok)');
+    expect(ok, ok).toContain('Verify return code: 0 (ok)');
 
     await patch(t, alice, cert.id, { action: 'revoke', reason: 'keyCompromise' });
     const crl = await crlFile('tls-crl.pem');
-    const refused = await sClient(['-crl_check', '-CRL', crl]).then(
-      (r) => r.stdout,
-      (e: { stdout: string }) => e.stdout,
-    );
+    const refused = await sClient(['-crl_check', '-CRL', crl]);
     expect(refused, refused).toMatch(/certificate revoked/);
+    expect(refused).not.toContain('Verify return code: 0 (ok)');
   });
 });
