@@ -103,6 +103,15 @@ export interface Config {
   readonly housekeepingIntervalSeconds: number;
   /** How long ended rows are kept (RETENTION_JOBS 7d, RETENTION_SESSIONS 30d, RETENTION_TOKENS 7d), seconds. */
   readonly retention: { readonly jobs: number; readonly sessions: number; readonly tokens: number };
+  /** The catalogue's and feedback's settings (recommendations' data). */
+  readonly catalog: {
+    /** How often the IMDB terms `m` and `C` are recomputed after ratings changed (POPULARITY_REFRESH, 1m). */
+    readonly popularityRefreshSeconds: number;
+    /** Rows per statement of the item and feedback imports (IMPORT_BATCH_ROWS, default 5000). */
+    readonly importBatchRows: number;
+    /** The longest line an import accepts (IMPORT_MAX_LINE_BYTES, default 64 KiB). */
+    readonly importMaxLineBytes: number;
+  };
   /** Pixels (width × height × frames) an uploaded image may declare (MAX_IMAGE_PIXELS, default 25 million). */
   readonly maxImagePixels: number;
   /** S3-compatible blob storage instead of STORAGE_DIR, when S3_BUCKET is set. */
@@ -309,6 +318,11 @@ export function loadConfig(env: Env = process.env): Config {
       sessions: read('RETENTION_SESSIONS', 30 * 86_400, parseDuration, 'a duration such as 30d'),
       // At least an hour: the per-account limit on recovery mail counts the last hour's tokens.
       tokens: read('RETENTION_TOKENS', 7 * 86_400, atLeast(3600), 'a duration of 1h or more'),
+    },
+    catalog: {
+      popularityRefreshSeconds: read('POPULARITY_REFRESH', 60, parseDuration, 'a duration such as 1m'),
+      importBatchRows: read('IMPORT_BATCH_ROWS', 5000, integerIn(1, 20_000), 'rows 1..20000'),
+      importMaxLineBytes: read('IMPORT_MAX_LINE_BYTES', 64 * 1024, parseBytes, 'a size such as 64kb'),
     },
     maxImagePixels: read('MAX_IMAGE_PIXELS', 25_000_000, integerIn(1, 1_000_000_000), 'an integer'),
     s3: readS3(env),

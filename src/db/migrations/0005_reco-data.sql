@@ -14,6 +14,7 @@ CREATE TABLE "item_suggestions" (
 	"genres" text[] DEFAULT '{}'::text[] NOT NULL,
 	"year" integer,
 	"attributes" jsonb,
+	"note" text,
 	"status" text DEFAULT 'pending' NOT NULL,
 	"item_id" uuid,
 	"decided_by" uuid,

@@ -91,6 +91,8 @@ export const itemSuggestions = pgTable(
       .default(sql`'{}'::text[]`),
     year: integer('year'),
     attributes: jsonb('attributes').$type<ItemAttributes>(),
+    /** The suggester's note to the admins (why it belongs in the catalogue). */
+    note: text('note'),
     status: text('status', { enum: SUGGESTION_STATUSES }).notNull().default('pending'),
     itemId: uuid('item_id').references(() => items.id, { onDelete: 'set null' }),
     decidedBy: uuid('decided_by').references(() => accounts.id, { onDelete: 'set null' }),
