@@ -8,6 +8,7 @@ import { printOutbox } from '../modules/mail/index.ts';
 import { ADMIN_USAGE, adminCreate } from './admin.ts';
 import { auditVerify } from './audit.ts';
 import { IMPORT_USAGE, accountsImport } from './import.ts';
+import { ITEMS_USAGE, importCommand } from './items.ts';
 import { rotateKeys } from './keys.ts';
 import { caCommand, rotateMaster } from './ca.ts';
 import { serve } from './serve.ts';
@@ -20,6 +21,10 @@ Commands:
   admin create --email E [--name N] [--promote]   create an admin (password from stdin, or prompted)
   accounts import FILE|- [--rejects FILE] [--batch-size N] [--dry-run]
                         import accounts from JSON lines (Python hashes kept, rehashed at sign-in)
+  items import FILE [--format csv|ndjson]
+                        import catalogue items (CSV or JSON lines; upserted on external_id), with a progress bar
+  feedback import FILE [--format csv|ndjson]
+                        import feedback history (ratings, views, likes) the same way
   mail outbox [--limit N]  print mail kept in the outbox (no SMTP_URL), newest first
   audit verify          check the audit log's hash chain; exit 1 naming the first broken row
   keys rotate           add a new token-signing key; old ones stay published until their tokens expire
@@ -60,6 +65,15 @@ async function main(argv: string[]): Promise<number> {
         return 2;
       }
       return accountsImport(args, { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr });
+    }
+    case 'items':
+    case 'feedback': {
+      const [sub, ...args] = rest;
+      if (sub !== 'import') {
+        process.stderr.write(`bulwark: ${command} has one subcommand, import\n${ITEMS_USAGE}\n`);
+        return 2;
+      }
+      return importCommand(command, args, { stdout: process.stdout, stderr: process.stderr });
     }
     case 'admin': {
       const [sub, ...args] = rest;

@@ -69,7 +69,6 @@ ALTER TABLE "item_suggestions" ADD CONSTRAINT "item_suggestions_account_id_accou
 ALTER TABLE "item_suggestions" ADD CONSTRAINT "item_suggestions_item_id_items_id_fk" FOREIGN KEY ("item_id") REFERENCES "public"."items"("id") ON DELETE set null ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "item_suggestions" ADD CONSTRAINT "item_suggestions_decided_by_accounts_id_fk" FOREIGN KEY ("decided_by") REFERENCES "public"."accounts"("id") ON DELETE set null ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "bad_recommendations" ADD CONSTRAINT "bad_recommendations_item_id_items_id_fk" FOREIGN KEY ("item_id") REFERENCES "public"."items"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
-ALTER TABLE "feedback" ADD CONSTRAINT "feedback_item_id_items_id_fk" FOREIGN KEY ("item_id") REFERENCES "public"."items"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "liked_genres" ADD CONSTRAINT "liked_genres_account_id_accounts_id_fk" FOREIGN KEY ("account_id") REFERENCES "public"."accounts"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 CREATE INDEX "item_suggestions_status_idx" ON "item_suggestions" USING btree ("status","id");--> statement-breakpoint
 CREATE INDEX "item_suggestions_account_idx" ON "item_suggestions" USING btree ("account_id");--> statement-breakpoint
@@ -77,5 +76,4 @@ CREATE UNIQUE INDEX "items_external_id_idx" ON "items" USING btree ("external_id
 CREATE INDEX "items_popularity_idx" ON "items" USING btree ("popularity" DESC NULLS LAST,"id");--> statement-breakpoint
 CREATE INDEX "items_genres_idx" ON "items" USING gin ("genres");--> statement-breakpoint
 CREATE INDEX "items_search_idx" ON "items" USING gin ("search");--> statement-breakpoint
-CREATE INDEX "feedback_item_idx" ON "feedback" USING btree ("item_id");--> statement-breakpoint
-CREATE INDEX "feedback_updated_at_idx" ON "feedback" USING btree ("updated_at");
+CREATE INDEX "feedback_updated_at_idx" ON "feedback" USING brin ("updated_at");

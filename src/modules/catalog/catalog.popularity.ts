@@ -54,6 +54,25 @@ export async function applyRatingDeltas(db: DbOrTx, deltas: readonly RatingDelta
 let ratingsChangedAt = 0;
 export const lastRatingChange = (): number => ratingsChangedAt;
 
+/**
+ * Sets every item's rating counters to the totals `totals` yields (rows of `item_id, n, s`; items absent
+ * from it have none), rewriting only the items whose counters differ, then their popularity follows at
+ * the next refresh. Bulk imports use it once at the end instead of a delta per batch: one pass over the
+ * feedback beats rewriting the same items in every batch (each rewrite also recomputes the stored tsvector).
+ */
+export async function replaceRatingTotals(db: DbOrTx, totals: SQL): Promise<void> {
+  ratingsChangedAt = Date.now();
+  await db.execute(sql`
+    with t as (${totals}),
+    next as (
+      select i.id, coalesce(t.n, 0)::int as n, coalesce(t.s, 0)::float8 as s
+        from items i left join t on t.item_id = i.id
+    )
+    update items i set rating_count = next.n, rating_sum = next.s
+      from next
+     where i.id = next.id and (i.rating_count, i.rating_sum) is distinct from (next.n, next.s)`);
+}
+
 export interface PopularityTerms {
   readonly m: number;
   readonly c: number;

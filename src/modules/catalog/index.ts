@@ -29,6 +29,7 @@ export { ITEM_KINDS, type ItemKind } from '../../db/schema/items.ts';
 export {
   applyRatingDeltas,
   refreshPopularity,
+  replaceRatingTotals,
   weightedRatingOf,
   type PopularityTerms,
   type RatingDelta,

@@ -43,7 +43,8 @@ interface Parsed {
  * live account, or `external_user`, a user who is not an account) and an item (`item_id`, or its
  * `external_id`). `at` is RFC 3339 or Unix seconds (default: now). Streamed in batches of `batchRows`
  * (one transaction each); a line already applied is applied again to the same effect (ratings and
- * likes by `at`), but views add up. A bad line is reported with its number and skipped.
+ * likes by `at`), but views add up. A bad line is reported with its number and skipped. The items' rating
+ * counters are recounted once at the end (rather than moved in every batch), then popularity refreshed.
  */
 export async function importFeedback(
   db: Db,
@@ -62,13 +63,24 @@ export async function importFeedback(
   let batch: Parsed[] = [];
   let ratingsChanged = false;
 
+  // One batch is written while the next is read and parsed: the database and the parser overlap, and
+  // memory holds at most two batches.
+  let writing: Promise<void> = Promise.resolve();
   const flush = async () => {
     if (batch.length === 0) return;
+    const current = batch;
+    batch = [];
+    await writing;
+    writing = write(current);
+    // A failed write must not go unobserved while the next batch is parsed; it is rethrown at the next flush.
+    writing.catch(() => undefined);
+  };
+  const write = async (current: Parsed[]) => {
     if (items.size > MAX_CACHED) items.clear();
     if (accounts.size > MAX_CACHED) accounts.clear();
-    await resolve(db, batch, items, accounts);
+    await resolve(db, current, items, accounts);
     const writes: repo.FeedbackWrite[] = [];
-    for (const p of batch) {
+    for (const p of current) {
       const itemId = p.itemId !== undefined ? items.get(p.itemId) : items.get(`x:${p.externalId}`);
       if (!itemId) {
         reject(p.line, p.itemId !== undefined ? 'item_id: no such item' : 'external_id: no such item');
@@ -82,28 +94,37 @@ export async function importFeedback(
       writes.push({ userKey, itemId, type: p.type, value: p.value, at: p.at });
       if (p.type === 'rating') ratingsChanged = true;
     }
-    await repo.writeFeedback(db, repo.mergeWrites(writes));
+    await repo.writeFeedback(db, repo.mergeWrites(writes), { bulk: true });
     report.recorded += writes.length;
-    batch = [];
     options.onProgress?.(report.lines);
   };
 
-  for await (const record of readRecords(input, format, options.maxLineBytes)) {
-    report.lines++;
-    if (record.problem !== undefined) {
-      reject(record.line, record.problem);
-      continue;
+  try {
+    for await (const record of readRecords(input, format, options.maxLineBytes)) {
+      report.lines++;
+      if (record.problem !== undefined) {
+        reject(record.line, record.problem);
+        continue;
+      }
+      const parsed = parseLine(record.line, record.fields, now);
+      if (typeof parsed === 'string') {
+        reject(record.line, parsed);
+        continue;
+      }
+      batch.push(parsed);
+      if (batch.length >= options.batchRows) await flush();
     }
-    const parsed = parseLine(record.line, record.fields, now);
-    if (typeof parsed === 'string') {
-      reject(record.line, parsed);
-      continue;
+    await flush();
+    await writing;
+  } finally {
+    // The batches written so far count, even when a later one failed.
+    if (ratingsChanged) {
+      await writing.catch(() => undefined);
+      await repo.recountRatings(db);
+      await refreshPopularity(db);
     }
-    batch.push(parsed);
-    if (batch.length >= options.batchRows) await flush();
   }
-  await flush();
-  if (ratingsChanged) await refreshPopularity(db);
+  report.errors.sort((a, b) => a.line - b.line);
   return report;
 }
 

@@ -8,7 +8,7 @@ import {
   type BadRecommendationReasons,
   type FeedbackType,
 } from '../../db/schema/feedback.ts';
-import { applyRatingDeltas, type RatingDelta } from '../catalog/index.ts';
+import { applyRatingDeltas, replaceRatingTotals, type RatingDelta } from '../catalog/index.ts';
 
 /** One feedback to record: views add `value` (a count), the rest replace the row when `at` is not older. */
 export interface FeedbackWrite {
@@ -48,9 +48,20 @@ export function mergeWrites(writes: readonly FeedbackWrite[]): FeedbackWrite[] {
  * these rows replace are read and locked first, so a changed rating moves the sum by the difference and
  * the count not at all. Writes must be merged (mergeWrites).
  */
-export async function writeFeedback(db: Db, writes: readonly FeedbackWrite[]): Promise<void> {
+export async function writeFeedback(
+  db: Db,
+  writes: readonly FeedbackWrite[],
+  options: { bulk?: boolean } = {},
+): Promise<void> {
   if (writes.length === 0) return;
   await db.transaction(async (tx) => {
+    // An import batch: its counters are recounted once at the end (recountRatings), and a batch lost in a
+    // crash is imported again (the client had no answer), so its commit need not wait for the WAL flush.
+    if (options.bulk) {
+      await tx.execute(sql`set local synchronous_commit = off`);
+      await upsert(tx, writes, false);
+      return;
+    }
     const ratings = writes.filter((w) => w.type === 'rating');
     const old = new Map<string, number>();
     if (ratings.length > 0) {
@@ -65,24 +76,7 @@ export async function writeFeedback(db: Db, writes: readonly FeedbackWrite[]): P
       );
       for (const r of rows) old.set(keyOf(r.user_key, r.item_id), Number(r.value));
     }
-    const written = await executeRows<{ user_key: string; item_id: string; slot: number; value: number }>(
-      tx,
-      sql`insert into feedback (user_key, item_id, slot, type, value, at)
-          select * from unnest(
-            ${sql.param(writes.map((w) => w.userKey))}::text[],
-            ${sql.param(writes.map((w) => w.itemId))}::uuid[],
-            ${sql.param(writes.map((w) => FEEDBACK_SLOTS[w.type]))}::int2[],
-            ${sql.param(writes.map((w) => w.type))}::text[],
-            ${sql.param(writes.map((w) => w.value))}::float4[],
-            ${sql.param(writes.map((w) => w.at.toISOString()))}::timestamptz[])
-          on conflict (user_key, item_id, slot) do update
-            set type = excluded.type,
-                value = case when excluded.slot = 0 then feedback.value + excluded.value else excluded.value end,
-                at = greatest(feedback.at, excluded.at),
-                updated_at = now()
-            where excluded.slot = 0 or excluded.at >= feedback.at
-          returning user_key, item_id, slot, value`,
-    );
+    const written = await upsert(tx, writes, true);
     const deltas: RatingDelta[] = [];
     for (const row of written) {
       if (row.slot !== RATING_SLOT) continue;
@@ -96,6 +90,38 @@ export async function writeFeedback(db: Db, writes: readonly FeedbackWrite[]): P
     }
     await applyRatingDeltas(tx, deltas);
   });
+}
+
+/** Inserts or updates the rows; returns those written (a row whose `at` is older than the stored one is not). */
+function upsert(tx: DbOrTx, writes: readonly FeedbackWrite[], returning: boolean) {
+  return executeRows<{ user_key: string; item_id: string; slot: number; value: number }>(
+    tx,
+      sql`insert into feedback (user_key, item_id, slot, type, value, at)
+          select * from unnest(
+            ${sql.param(writes.map((w) => w.userKey))}::text[],
+            ${sql.param(writes.map((w) => w.itemId))}::uuid[],
+            ${sql.param(writes.map((w) => FEEDBACK_SLOTS[w.type]))}::int2[],
+            ${sql.param(writes.map((w) => w.type))}::text[],
+            ${sql.param(writes.map((w) => w.value))}::float4[],
+            ${sql.param(writes.map((w) => w.at.toISOString()))}::timestamptz[])
+          on conflict (user_key, item_id, slot) do update
+            set type = excluded.type,
+                value = case when excluded.slot = 0 then feedback.value + excluded.value else excluded.value end,
+                at = greatest(feedback.at, excluded.at),
+                updated_at = now()
+            -- Views add up; otherwise the newer wins, and a line imported again changes nothing.
+            where excluded.slot = 0 or excluded.at > feedback.at
+               or (excluded.at = feedback.at and (excluded.type, excluded.value) is distinct from (feedback.type, feedback.value))
+          ${returning ? sql`returning user_key, item_id, slot, value` : sql``}`,
+    );
+}
+
+/** Recounts every item's ratings from the feedback (after a bulk import). */
+export async function recountRatings(db: DbOrTx): Promise<void> {
+  await replaceRatingTotals(
+    db,
+    sql`select item_id, count(*) as n, sum(value::float8) as s from feedback where slot = ${RATING_SLOT} group by item_id`,
+  );
 }
 
 /** Deletes a user's feedback and takes its ratings out of the items' counters. */
