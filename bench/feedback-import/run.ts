@@ -45,7 +45,13 @@ async function generate(): Promise<void> {
     const item = (user * 37 + (i % PER_USER) * 13) % ITEMS;
     const r = (i * 2654435761) % 100;
     const [type, value] =
-      r < 70 ? ['rating', String(1 + (r % 5))] : r < 90 ? ['view', ''] : r < 95 ? ['like', ''] : ['dislike', ''];
+      r < 70
+        ? ['rating', String(1 + (r % 5))]
+        : r < 90
+          ? ['view', '']
+          : r < 95
+            ? ['like', '']
+            : ['dislike', ''];
     const line = `u${user},item-${item},${type},${value},${base + i}\n`;
     if (!out.write(line)) await once(out, 'drain');
   }
@@ -69,11 +75,18 @@ async function post(port: number, token: string): Promise<{ seconds: number; bod
   const started = performance.now();
   const body = await new Promise<string>((resolve, reject) => {
     const request = http.request(
-      { port, method: 'POST', path: '/v1/feedback/import', headers: { authorization: `Bearer ${token}`, 'content-type': 'text/csv' } },
+      {
+        port,
+        method: 'POST',
+        path: '/v1/feedback/import',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'text/csv' },
+      },
       (response) => {
         let text = '';
         response.on('data', (chunk: Buffer) => (text += chunk.toString()));
-        response.on('end', () => (response.statusCode === 200 ? resolve(text) : reject(new Error(`${response.statusCode} ${text}`))));
+        response.on('end', () =>
+          response.statusCode === 200 ? resolve(text) : reject(new Error(`${response.statusCode} ${text}`)),
+        );
       },
     );
     request.on('error', reject);
@@ -104,9 +117,20 @@ async function run(): Promise<{ fresh: number; rerun: number; rows: number }> {
   try {
     const email = 'bench-admin@example.com';
     const password = 'Tr0ub4dor&3-horse-staple';
-    const registered = await app.inject({ method: 'POST', url: '/v1/auth/register', payload: { email, password } });
-    await database.db.update(accounts).set({ roles: ['admin', 'user'] }).where(eq(accounts.id, registered.json().user.id));
-    const grant = await app.inject({ method: 'POST', url: '/v1/auth/token', payload: { grant_type: 'password', username: email, password } });
+    const registered = await app.inject({
+      method: 'POST',
+      url: '/v1/auth/register',
+      payload: { email, password },
+    });
+    await database.db
+      .update(accounts)
+      .set({ roles: ['admin', 'user'] })
+      .where(eq(accounts.id, registered.json().user.id));
+    const grant = await app.inject({
+      method: 'POST',
+      url: '/v1/auth/token',
+      payload: { grant_type: 'password', username: email, password },
+    });
     const token = grant.json().access_token as string;
     const { port } = app.server.address() as AddressInfo;
     const fresh = await post(port, token);

@@ -31,7 +31,11 @@ export interface ItemsIo {
  * rejected lines. Exit 0, or 3 when some lines were rejected; 1 on an I/O or database error; 2 on usage.
  * @example bulwark items import catalogue.csv
  */
-export async function importCommand(what: 'items' | 'feedback', argv: readonly string[], io: ItemsIo): Promise<number> {
+export async function importCommand(
+  what: 'items' | 'feedback',
+  argv: readonly string[],
+  io: ItemsIo,
+): Promise<number> {
   let file: string;
   let format: RecordFormat;
   try {
@@ -68,14 +72,19 @@ export async function importCommand(what: 'items' | 'feedback', argv: readonly s
       .filter(([key]) => key !== 'errors' && key !== 'lines')
       .map(([key, value]) => `${key} ${Number(value).toLocaleString('en-US')}`)
       .join(', ');
-    io.stdout.write(`Imported ${file} in ${seconds} s: ${report.lines.toLocaleString('en-US')} lines read.\n  ${counts}\n`);
+    io.stdout.write(
+      `Imported ${file} in ${seconds} s: ${report.lines.toLocaleString('en-US')} lines read.\n  ${counts}\n`,
+    );
     if (report.errors.length > 0) {
-      io.stdout.write(`Rejected lines${report.rejected > report.errors.length ? ` (the first ${report.errors.length})` : ''}:\n`);
+      io.stdout.write(
+        `Rejected lines${report.rejected > report.errors.length ? ` (the first ${report.errors.length})` : ''}:\n`,
+      );
       for (const e of report.errors) io.stdout.write(`  line ${e.line}: ${e.message}\n`);
     }
     return report.rejected > 0 ? 3 : 0;
   } catch (error) {
-    if (error instanceof ConfigError) for (const problem of error.problems) io.stderr.write(`bulwark: ${problem}\n`);
+    if (error instanceof ConfigError)
+      for (const problem of error.problems) io.stderr.write(`bulwark: ${problem}\n`);
     else io.stderr.write(`bulwark: the import of ${file} stopped: ${(error as Error).message}\n`);
     return 1;
   } finally {
@@ -101,7 +110,8 @@ async function openMigrated(config: ReturnType<typeof loadConfig>): Promise<Data
   const database = await openDatabase(config);
   try {
     if ((await migrationStatus(database)).pending > 0) {
-      if (!config.migrateOnStart) throw new Error('the database has pending migrations: run `bulwark migrate` first');
+      if (!config.migrateOnStart)
+        throw new Error('the database has pending migrations: run `bulwark migrate` first');
       await applyMigrations(database);
     }
     return database;

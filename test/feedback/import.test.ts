@@ -15,7 +15,11 @@ beforeAll(async () => {
   t = await buildTestApp({ ...QUICK_AUTH_ENV, MAX_BODY_BYTES: '65536', IMPORT_BATCH_ROWS: '1000' });
   admin = await signUp(t, { admin: true });
   alice = await signUp(t);
-  const items = Array.from({ length: 50 }, (_, i) => ({ external_id: `i${i}`, kind: 'movie', title: `Item ${i}` }));
+  const items = Array.from({ length: 50 }, (_, i) => ({
+    external_id: `i${i}`,
+    kind: 'movie',
+    title: `Item ${i}`,
+  }));
   ids = await createItems(t, admin, items);
 });
 afterAll(() => t?.close());
@@ -30,13 +34,18 @@ const importFeedback = (body: string | Readable, type = 'text/csv', user: TestUs
 const feedbackCount = async () =>
   Number((await t.db.database.query<{ n: number }>('select count(*)::int as n from feedback'))[0]!.n);
 const ratingTotals = async () =>
-  (await t.db.database.query<{ n: number; s: number }>('select sum(rating_count)::int as n, sum(rating_sum)::float8 as s from items'))[0]!;
+  (
+    await t.db.database.query<{ n: number; s: number }>(
+      'select sum(rating_count)::int as n, sum(rating_sum)::float8 as s from items',
+    )
+  )[0]!;
 
 describe('importing feedback', () => {
   it('streams a large CSV (beyond the body limit), and a second run changes nothing', async () => {
     const lines = ['external_user,external_id,type,value,at'];
     for (let u = 0; u < 400; u++)
-      for (let k = 0; k < 50; k++) lines.push(`user ${u},i${(u + k) % 50},rating,${(u * k) % 6},${1_700_000_000 + u * 50 + k}`);
+      for (let k = 0; k < 50; k++)
+        lines.push(`user ${u},i${(u + k) % 50},rating,${(u * k) % 6},${1_700_000_000 + u * 50 + k}`);
     const csv = `${lines.join('\n')}\n`;
     expect(csv.length).toBeGreaterThan(8 * 65536);
     const first = await importFeedback(Readable.from(chunked(csv)));
@@ -77,7 +86,12 @@ describe('importing feedback', () => {
     expect(report.errors.map((e: { line: number }) => e.line)).toEqual([5, 6, 7, 8, 9, 10, 11]);
     const mine = await createFeedbackReader(t.db.database.db).forUser(alice.id);
     expect(mine.rows.find((r) => r.itemId === item)).toMatchObject({ type: 'rating', value: 2 });
-    expect(mine.rows.filter((r) => r.itemId === ids.get('Item 4')).map((r) => [r.type, r.value]).sort()).toEqual([
+    expect(
+      mine.rows
+        .filter((r) => r.itemId === ids.get('Item 4'))
+        .map((r) => [r.type, r.value])
+        .sort(),
+    ).toEqual([
       ['like', null],
       ['view', 3],
     ]);

@@ -22,7 +22,9 @@ export interface FeedbackImportReport {
 const MAX_REPORTED_ERRORS = 100;
 // Lookups are cached across batches, up to this many entries (then forgotten), to keep memory bounded.
 const MAX_CACHED = 200_000;
-const CONTROL = /[\u0000-\u001F\u007F-\u009F\uD800-\uDFFF]/;
+// Control characters and lone surrogates, as SafeString refuses them (PostgreSQL refuses NUL in text).
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001F\u007F-\u009F\uD800-\uDFFF]/u;
 const TYPES = new Set<string>(FEEDBACK_TYPES);
 
 /** A line checked on its own; the item and account are checked per batch against the database. */
@@ -151,15 +153,15 @@ async function resolve(
   for (const id of accountIds) accounts.set(id, live.has(id));
 }
 
-const text = (value: unknown): string | undefined =>
-  value === undefined || value === null || value === ''
-    ? undefined
-    : typeof value === 'string'
-      ? value
-      : String(value);
+const text = (value: string | number | null | undefined): string | undefined =>
+  value === undefined || value === null || value === '' ? undefined : String(value);
 
 /** Checks one line's fields (CSV strings or JSON values) and types them, or says what is wrong. */
-export function parseLine(line: number, fields: Record<string, unknown>, now: Date): Parsed | string {
+export function parseLine(line: number, record: Record<string, unknown>, now: Date): Parsed | string {
+  for (const [key, value] of Object.entries(record))
+    if (value !== null && typeof value !== 'string' && typeof value !== 'number')
+      return `${key}: a string or a number`;
+  const fields = record as Record<string, string | number | null | undefined>;
   const accountId = text(fields.account_id);
   const externalUser = text(fields.external_user);
   if ((accountId === undefined) === (externalUser === undefined))
@@ -199,7 +201,7 @@ export function parseLine(line: number, fields: Record<string, unknown>, now: Da
   };
 }
 
-function parseAt(raw: unknown, now: Date): Date | undefined {
+function parseAt(raw: string | number | null | undefined, now: Date): Date | undefined {
   const value = text(raw);
   if (value === undefined) return now;
   const at = /^\d{1,12}$/.test(value) ? new Date(Number(value) * 1000) : new Date(value);

@@ -96,7 +96,7 @@ export async function writeFeedback(
 function upsert(tx: DbOrTx, writes: readonly FeedbackWrite[], returning: boolean) {
   return executeRows<{ user_key: string; item_id: string; slot: number; value: number }>(
     tx,
-      sql`insert into feedback (user_key, item_id, slot, type, value, at)
+    sql`insert into feedback (user_key, item_id, slot, type, value, at)
           select * from unnest(
             ${sql.param(writes.map((w) => w.userKey))}::text[],
             ${sql.param(writes.map((w) => w.itemId))}::uuid[],
@@ -113,7 +113,7 @@ function upsert(tx: DbOrTx, writes: readonly FeedbackWrite[], returning: boolean
             where excluded.slot = 0 or excluded.at > feedback.at
                or (excluded.at = feedback.at and (excluded.type, excluded.value) is distinct from (feedback.type, feedback.value))
           ${returning ? sql`returning user_key, item_id, slot, value` : sql``}`,
-    );
+  );
 }
 
 /** Recounts every item's ratings from the feedback (after a bulk import). */
