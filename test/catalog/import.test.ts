@@ -107,6 +107,11 @@ describe('importing items', () => {
     expect(report.errors.map((e: { line: number }) => e.line)).toEqual([2, 3, 4, 6]);
   });
 
+  it('takes a charset parameter on the media type', async () => {
+    const res = await importItems('external_id,kind,title\ncs-1,movie,Charset\n', 'text/csv; charset=utf-8');
+    expect(res.json()).toMatchObject({ inserted: 1 });
+  });
+
   it('reports a runaway line without buffering it', async () => {
     const csv = `external_id,kind,title\nok-1,movie,Fine\nlong,movie,${'x'.repeat(200_000)}\nok-2,movie,Fine too\n`;
     const res = await importItems(Readable.from(chunked(csv, 8192)));
