@@ -29,6 +29,7 @@ import { mailModule } from './modules/mail/index.ts';
 import { modelsModule } from './modules/models/index.ts';
 import { AnimalsService, animalsGraphql, animalsModule } from './modules/animals/index.ts';
 import { graphqlModule } from './modules/graphql/index.ts';
+import { groupsModule } from './modules/groups/index.ts';
 import { ImagesService, imagesGraphql, imagesModule } from './modules/images/index.ts';
 import { createS3Storage } from './core/storage/s3-storage.ts';
 import { webhooksModule } from './modules/webhooks/index.ts';
@@ -139,6 +140,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(graphqlModule({ ctx, auth, contributions }));
   await app.register(webhooksModule({ ctx, guard, previousMasterKey: config.masterKeyPrevious }));
   await app.register(auditModule({ ctx, guard }));
+  // Group recommendations need the recommendations module's `recommendForAccounts` (wired once it lands).
+  await app.register(groupsModule({ ctx, guard }));
   if (options.extend) await options.extend(app);
 
   app.addHook('onClose', async () => {

@@ -14,3 +14,4 @@ export * from './animals.ts';
 export * from './images.ts';
 export * from './webhooks.ts';
 export * from './audit.ts';
+export * from './groups.ts';
