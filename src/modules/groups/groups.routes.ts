@@ -5,7 +5,6 @@ import { IdParam, PageQuery, problemResponses } from '../../core/http/schemas.ts
 import { principalOf, SECURED, type Guard } from '../auth/index.ts';
 import * as repo from './groups.repository.ts';
 import {
-  ALL_SCHEMAS,
   CreateGroupBody,
   Group,
   GroupList,
@@ -28,7 +27,6 @@ import {
 export function groupsRoutes(deps: GroupsDeps & { guard: Guard }): FastifyPluginAsyncTypebox {
   return async (app) => {
     const { guard, db } = deps;
-    for (const schema of ALL_SCHEMAS) app.addSchema(schema);
     const common = { tags: ['groups'], security: SECURED };
     const read = guard({ scope: 'recommendations:read' });
     const write = guard({ scope: 'recommendations:write' });

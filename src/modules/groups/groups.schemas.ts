@@ -55,12 +55,12 @@ export const GroupSummary = Type.Object(groupFields, { $id: 'GroupSummary' });
 export const Group = Type.Object(
   {
     ...groupFields,
-    members: Type.Array(Type.Ref('GroupMember'), { description: 'Owner first, then by join date' }),
+    members: Type.Array(GroupMember, { description: 'Owner first, then by join date' }),
   },
   { $id: 'Group' },
 );
 
-export const GroupList = PagedList(Type.Ref('GroupSummary'), 'GroupList');
+export const GroupList = PagedList(GroupSummary, 'GroupList');
 
 export const CreateInvitationBody = Type.Object(
   { account_id: Type.String({ format: 'uuid', description: 'The account to invite' }) },
@@ -85,7 +85,7 @@ export const Invitation = Type.Object(
   { $id: 'GroupInvitation' },
 );
 
-export const InvitationList = PagedList(Type.Ref('GroupInvitation'), 'GroupInvitationList');
+export const InvitationList = PagedList(Invitation, 'GroupInvitationList');
 
 export const InvitationParams = Type.Object({ id: Uuid, invitation_id: Uuid });
 

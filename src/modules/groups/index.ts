@@ -4,6 +4,7 @@ import type { AppContext } from '../../core/context.ts';
 import type { Guard } from '../auth/index.ts';
 import * as repo from './groups.repository.ts';
 import { groupsRoutes } from './groups.routes.ts';
+import { ALL_SCHEMAS } from './groups.schemas.ts';
 import type { RecommendForAccounts } from './groups.service.ts';
 import { invitationsRoutes } from './invitations.routes.ts';
 import { toInvitationView } from './invitations.service.ts';
@@ -45,6 +46,8 @@ export function groupsModule(deps: {
         invitations_sent: sent.map((r) => toInvitationView(r)),
       };
     });
+    // Shared by both route plugins below (a schema added inside one is not seen by its sibling).
+    for (const schema of ALL_SCHEMAS) app.addSchema(schema);
     await app.register(groupsRoutes(routeDeps));
     await app.register(invitationsRoutes(routeDeps));
   };
