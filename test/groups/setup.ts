@@ -17,8 +17,10 @@ export const PUBLIC_URL = 'https://bulwark.example';
 export interface GroupsTestApp extends TestApp {
   /** Runs queued jobs until none is due: queued mail then sits in the SMTP sink. */
   deliver(): Promise<void>;
-  /** What the real SMTP sink accepted for this address. */
+  /** The invitation mails the real SMTP sink accepted for this address (not the welcome mail). */
   mailsTo(email: string): SinkMessage[];
+  /** Delivers queued mail until `count` invitation mails reached this address (or 5 s pass). */
+  awaitMails(email: string, count: number): Promise<SinkMessage[]>;
   /** Rows of each groups table and of the mail outbox: "nothing written" is these staying put. */
   counts(): Promise<Record<string, number>>;
 }
@@ -52,6 +54,11 @@ export async function buildGroupsApp(
   });
   await app.ready();
   const database = db.database.db;
+  const mailsTo = (email: string) =>
+    sink.messages.filter(
+      (m) =>
+        m.subject.includes(' invited you ') && m.to.some((to) => to.toLowerCase() === email.toLowerCase()),
+    );
   return {
     app,
     config,
@@ -59,8 +66,15 @@ export async function buildGroupsApp(
     async deliver() {
       for (let round = 0; round < 10; round++) if ((await app.ctx.worker.drain()) === 0) return;
     },
-    mailsTo: (email) =>
-      sink.messages.filter((m) => m.to.some((to) => to.toLowerCase() === email.toLowerCase())),
+    mailsTo,
+    async awaitMails(email, count) {
+      const deadline = Date.now() + 5000;
+      while (mailsTo(email).length < count && Date.now() < deadline) {
+        await app.ctx.worker.drain();
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      return mailsTo(email);
+    },
     async counts() {
       const n = async (
         table: typeof groups | typeof groupMembers | typeof groupInvitations | typeof mailMessages,
