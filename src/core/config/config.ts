@@ -114,6 +114,8 @@ export interface Config {
     readonly defaultAggregation: 'average' | 'least_misery';
     /** GROUP_MAX_MEMBERS (default 50): members plus pending invitations of one group. */
     readonly maxMembers: number;
+    /** GROUP_INVITE_THROTTLE (default 20/1h): invitations (so mails) sent by one account, and to one account. */
+    readonly inviteThrottle: Rate;
   };
 }
 
@@ -336,6 +338,12 @@ export function loadConfig(env: Env = process.env): Config {
         'average or least_misery',
       ),
       maxMembers: read('GROUP_MAX_MEMBERS', 50, integerIn(2, 1000), 'an integer 2..1000'),
+      inviteThrottle: read(
+        'GROUP_INVITE_THROTTLE',
+        { max: 20, windowSeconds: 3600 },
+        parseRate,
+        'COUNT/DURATION such as 20/1h',
+      ),
     },
   };
   if (config.s3 && config.s3.bucket === '') problems.push('S3_BUCKET must not be empty');

@@ -1,4 +1,5 @@
 import type { Config } from '../../core/config/config.ts';
+import type { Limiter } from '../../core/rate-limit/limiter.ts';
 import type { Db, DbOrTx } from '../../core/db/database.ts';
 import { AppError, forbidden, notFound } from '../../core/errors/app-error.ts';
 import { newId } from '../../core/ids.ts';
@@ -27,6 +28,8 @@ export type RecommendForAccounts = (
 export interface GroupsDeps {
   readonly db: Db;
   readonly config: Config;
+  /** GROUP_INVITE_THROTTLE, per inviter and per invitee: every invitation is a mail to someone. */
+  readonly invitations: Limiter;
   /** Absent until the recommendations module is wired: the route then answers 503. */
   readonly recommendForAccounts?: RecommendForAccounts | undefined;
 }

@@ -1,6 +1,7 @@
 // The groups module's public surface: other modules and the composition root import only from here.
 import type { FastifyPluginAsync } from 'fastify';
 import type { AppContext } from '../../core/context.ts';
+import { createLimiter } from '../../core/rate-limit/limiter.ts';
 import type { Guard } from '../auth/index.ts';
 import * as repo from './groups.repository.ts';
 import { groupsRoutes } from './groups.routes.ts';
@@ -24,9 +25,11 @@ export function groupsModule(deps: {
 }): FastifyPluginAsync {
   const { ctx, guard } = deps;
   return async (app) => {
+    const { config } = ctx;
     const routeDeps = {
       db: ctx.database.db,
-      config: ctx.config,
+      config,
+      invitations: createLimiter(ctx.redis, 'group-invite', config.groups.inviteThrottle, config.rateLimit),
       recommendForAccounts: deps.recommendForAccounts,
       guard,
     };

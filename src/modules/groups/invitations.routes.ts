@@ -29,10 +29,11 @@ export function invitationsRoutes(deps: GroupsDeps & { guard: Guard }): FastifyP
         preHandler: write,
         schema: {
           ...common,
-          summary: 'Invite an account (owner); the invitee is mailed. Member or already invited: 409',
+          summary:
+            'Invite an account (owner); the invitee is mailed. Member or already invited: 409; GROUP_INVITE_THROTTLE: 429',
           params: IdParam,
           body: CreateInvitationBody,
-          response: { 201: Invitation, ...problemResponses(400, 401, 403, 404, 409, 415, 422) },
+          response: { 201: Invitation, ...problemResponses(400, 401, 403, 404, 409, 415, 422, 429) },
         },
       },
       async (request, reply) =>

@@ -29,6 +29,9 @@ export async function invite(deps: GroupsDeps, principal: Principal, groupId: st
         throw conflict(
           `A group has at most ${deps.config.groups.maxMembers} members and pending invitations together.`,
         );
+      // Counted only for invitations that would be sent; a 429 rolls the transaction back.
+      await deps.invitations.consume(`from:${principal.account.id}`, TOO_MANY_SENT);
+      await deps.invitations.consume(`to:${accountId}`, TOO_MANY_RECEIVED);
       const row = await repo.insertInvitation(tx, {
         id: newId(),
         groupId,
@@ -54,6 +57,9 @@ export async function invite(deps: GroupsDeps, principal: Principal, groupId: st
     throw error;
   }
 }
+
+const TOO_MANY_SENT = 'You have sent too many invitations lately; try again later.';
+const TOO_MANY_RECEIVED = 'This account has received too many invitations lately; try again later.';
 
 const alreadyInvited = () => conflict('The account already has a pending invitation to this group.');
 
