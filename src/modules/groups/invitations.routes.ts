@@ -3,7 +3,7 @@ import { Type } from 'typebox';
 import { decodeCursor, pageOf } from '../../core/http/cursor.ts';
 import { IdParam, PageQuery, problemResponses } from '../../core/http/schemas.ts';
 import { principalOf, SECURED, type Guard } from '../auth/index.ts';
-import * as repo from './groups.repository.ts';
+import * as invitationsRepo from './invitations.repository.ts';
 import { CreateInvitationBody, Invitation, InvitationList, InvitationParams } from './groups.schemas.ts';
 import type { GroupsDeps } from './groups.service.ts';
 import { accept, assertOwner, invite, refuseOrWithdraw, toInvitationView } from './invitations.service.ts';
@@ -15,7 +15,7 @@ export function invitationsRoutes(deps: GroupsDeps & { guard: Guard }): FastifyP
     const common = { tags: ['groups'], security: SECURED };
     const read = guard({ scope: 'recommendations:read' });
     const write = guard({ scope: 'recommendations:write' });
-    const page = (rows: repo.InvitationView[], limit: number) => {
+    const page = (rows: invitationsRepo.InvitationView[], limit: number) => {
       const { page: items, next } = pageOf(
         rows.map((r) => ({ ...r, id: r.invitation.id })),
         limit,
@@ -57,7 +57,10 @@ export function invitationsRoutes(deps: GroupsDeps & { guard: Guard }): FastifyP
       async (request) => {
         await assertOwner(db, principalOf(request), request.params.id);
         const { limit = 20, cursor } = request.query;
-        return page(await repo.invitationsOf(db, request.params.id, decodeCursor(cursor), limit + 1), limit);
+        return page(
+          await invitationsRepo.invitationsOf(db, request.params.id, decodeCursor(cursor), limit + 1),
+          limit,
+        );
       },
     );
 
@@ -105,7 +108,7 @@ export function invitationsRoutes(deps: GroupsDeps & { guard: Guard }): FastifyP
       },
       async (request) => {
         const { limit = 20, cursor } = request.query;
-        const rows = await repo.invitationsFor(
+        const rows = await invitationsRepo.invitationsFor(
           db,
           principalOf(request).account.id,
           decodeCursor(cursor),

@@ -5,6 +5,7 @@ import { newId } from '../../core/ids.ts';
 import type { Principal } from '../auth/index.ts';
 import { queueMail, renderMail } from '../mail/index.ts';
 import * as repo from './groups.repository.ts';
+import * as invitationsRepo from './invitations.repository.ts';
 import type { GroupsDeps } from './groups.service.ts';
 
 /**
@@ -19,12 +20,13 @@ export async function invite(deps: GroupsDeps, principal: Principal, groupId: st
       const group = await repo.findForMember(tx, groupId, principal.account.id, { lock: true });
       if (!group) throw notFound('group');
       if (group.role !== 'owner') throw forbidden('Only the group’s owner invites.');
-      const invitee = await repo.findInvitee(tx, accountId);
+      const invitee = await invitationsRepo.findInvitee(tx, accountId);
       if (!invitee)
         throw validationFailed([{ path: '/body/account_id', message: 'No such account can be invited.' }]);
       if (await repo.isMember(tx, groupId, accountId)) throw conflict('The account is already a member.');
-      if (await repo.hasInvitation(tx, groupId, accountId)) throw alreadyInvited();
-      const taken = (await repo.countMembers(tx, groupId)) + (await repo.countInvitations(tx, groupId));
+      if (await invitationsRepo.hasInvitation(tx, groupId, accountId)) throw alreadyInvited();
+      const taken =
+        (await repo.countMembers(tx, groupId)) + (await invitationsRepo.countInvitations(tx, groupId));
       if (taken >= deps.config.groups.maxMembers)
         throw conflict(
           `A group has at most ${deps.config.groups.maxMembers} members and pending invitations together.`,
@@ -32,7 +34,7 @@ export async function invite(deps: GroupsDeps, principal: Principal, groupId: st
       // Counted only for invitations that would be sent; a 429 rolls the transaction back.
       await deps.invitations.consume(`from:${principal.account.id}`, TOO_MANY_SENT);
       await deps.invitations.consume(`to:${accountId}`, TOO_MANY_RECEIVED);
-      const row = await repo.insertInvitation(tx, {
+      const row = await invitationsRepo.insertInvitation(tx, {
         id: newId(),
         groupId,
         accountId,
@@ -71,7 +73,8 @@ export async function accept(deps: GroupsDeps, principal: Principal, groupId: st
   return deps.db.transaction(async (tx) => {
     // Group first, then invitation: the same order as `invite`, so the two never deadlock.
     const group = await repo.findById(tx, groupId, { lock: true });
-    const invitation = group && (await repo.findInvitation(tx, groupId, invitationId, { lock: true }));
+    const invitation =
+      group && (await invitationsRepo.findInvitation(tx, groupId, invitationId, { lock: true }));
     if (!group || !invitation) throw notFound('invitation');
     if (invitation.accountId !== principal.account.id) {
       if (group.ownerId === principal.account.id)
@@ -80,7 +83,7 @@ export async function accept(deps: GroupsDeps, principal: Principal, groupId: st
     }
     const view = await viewOf(tx, invitationId, 'accepted');
     await repo.addMember(tx, groupId, principal.account.id);
-    await repo.deleteInvitation(tx, invitationId);
+    await invitationsRepo.deleteInvitation(tx, invitationId);
     return view;
   });
 }
@@ -94,11 +97,12 @@ export async function refuseOrWithdraw(
 ): Promise<void> {
   await deps.db.transaction(async (tx) => {
     const group = await repo.findById(tx, groupId, { lock: true });
-    const invitation = group && (await repo.findInvitation(tx, groupId, invitationId, { lock: true }));
+    const invitation =
+      group && (await invitationsRepo.findInvitation(tx, groupId, invitationId, { lock: true }));
     const me = principal.account.id;
     if (!group || !invitation || (invitation.accountId !== me && group.ownerId !== me))
       throw notFound('invitation');
-    await repo.deleteInvitation(tx, invitationId);
+    await invitationsRepo.deleteInvitation(tx, invitationId);
   });
 }
 
@@ -110,12 +114,15 @@ export async function assertOwner(db: DbOrTx, principal: Principal, groupId: str
 }
 
 async function viewOf(db: DbOrTx, invitationId: string, status: 'pending' | 'accepted') {
-  const row = await repo.invitationView(db, invitationId);
+  const row = await invitationsRepo.invitationView(db, invitationId);
   if (!row) throw new AppError('INTERNAL', 'The invitation vanished while it was being read.');
   return toInvitationView(row, status);
 }
 
-export function toInvitationView(row: repo.InvitationView, status: 'pending' | 'accepted' = 'pending') {
+export function toInvitationView(
+  row: invitationsRepo.InvitationView,
+  status: 'pending' | 'accepted' = 'pending',
+) {
   const { invitation } = row;
   return {
     id: invitation.id,
