@@ -12,6 +12,7 @@ export const Aggregation = Type.Enum(GROUP_AGGREGATIONS, {
 
 /** The six content kinds of issue 11 (the items module owns them; repeated here to validate `?kind=`). */
 export const ITEM_KINDS = ['movie', 'series', 'book', 'game', 'track', 'application'] as const;
+export type ItemKind = (typeof ITEM_KINDS)[number];
 
 export const CreateGroupBody = Type.Object(
   {

@@ -6,14 +6,14 @@ import { newId } from '../../core/ids.ts';
 import type { GroupAggregation } from '../../db/schema/groups.ts';
 import type { Principal } from '../auth/index.ts';
 import * as repo from './groups.repository.ts';
-import type { CreateGroupBody, UpdateGroupBody } from './groups.schemas.ts';
+import type { CreateGroupBody, ItemKind, UpdateGroupBody } from './groups.schemas.ts';
 
 /**
  * What the recommendations module exports for a group: one list for several accounts, their predicted
  * scores combined by `aggregation`, excluding anything any of them rated. Typed here so that this module
  * does not import that one (the composition root passes it in).
  */
-/** The least of an item this module relies on (the items module's view has more, passed through). */
+/** The least of an item this module relies on: the API view of an item (snake_case), passed through. */
 export interface RecommendedItem {
   readonly id: string;
   readonly kind: string;
@@ -22,7 +22,7 @@ export interface RecommendedItem {
 
 export type RecommendForAccounts = (
   accountIds: string[],
-  opts: { aggregation: GroupAggregation; limit: number; kind?: string },
+  opts: { aggregation: GroupAggregation; limit: number; kind?: ItemKind },
 ) => Promise<{ items: Array<{ item: RecommendedItem; score: number; engine: string; reason: string }> }>;
 
 export interface GroupsDeps {
@@ -110,7 +110,7 @@ export async function groupRecommendations(
   deps: GroupsDeps,
   principal: Principal,
   groupId: string,
-  query: { limit?: number; kind?: string; aggregation?: GroupAggregation },
+  query: { limit?: number; kind?: ItemKind; aggregation?: GroupAggregation },
 ) {
   const group = await memberGroup(deps.db, principal, groupId);
   if (!deps.recommendForAccounts)
