@@ -29,6 +29,7 @@ import { mailModule } from './modules/mail/index.ts';
 import { modelsModule } from './modules/models/index.ts';
 import { AnimalsService, animalsGraphql, animalsModule } from './modules/animals/index.ts';
 import { graphqlModule } from './modules/graphql/index.ts';
+import { groupsModule, type RecommendForAccounts } from './modules/groups/index.ts';
 import { ImagesService, imagesGraphql, imagesModule } from './modules/images/index.ts';
 import { createS3Storage } from './core/storage/s3-storage.ts';
 import { webhooksModule } from './modules/webhooks/index.ts';
@@ -46,6 +47,11 @@ export interface BuildAppOptions {
   readonly startWorker?: boolean;
   /** Where log lines go instead of stdout, as JSON (tests read them). */
   readonly logStream?: DestinationStream;
+  /**
+   * What group recommendations are computed with (`GET /v1/groups/{id}/recommendations`); tests pass an
+   * in-process one. Absent: the route answers 503.
+   */
+  readonly recommendForAccounts?: RecommendForAccounts;
   /** Registers extra routes or jobs before the app is sealed (tests and benchmarks). */
   readonly extend?: (app: FastifyInstance) => Promise<void> | void;
 }
@@ -145,6 +151,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(feedbackModule({ ctx, guard }));
   await app.register(webhooksModule({ ctx, guard, previousMasterKey: config.masterKeyPrevious }));
   await app.register(auditModule({ ctx, guard }));
+  // Group recommendations need the recommendations module's `recommendForAccounts` (wired once it lands).
+  await app.register(groupsModule({ ctx, guard, recommendForAccounts: options.recommendForAccounts }));
   if (options.extend) await options.extend(app);
 
   app.addHook('onClose', async () => {

@@ -117,6 +117,15 @@ export interface Config {
   /** S3-compatible blob storage instead of STORAGE_DIR, when S3_BUCKET is set. */
   readonly s3: S3Config | undefined;
   readonly graphql: GraphqlConfig;
+  /** Groups (issue 11): how members' scores combine by default, and how many members and invitations. */
+  readonly groups: {
+    /** GROUP_AGGREGATION (`average` or `least_misery`, default average): a new group's setting. */
+    readonly defaultAggregation: 'average' | 'least_misery';
+    /** GROUP_MAX_MEMBERS (default 50): members plus pending invitations of one group. */
+    readonly maxMembers: number;
+    /** GROUP_INVITE_THROTTLE (default 20/1h): invitations (so mails) sent by one account, and to one account. */
+    readonly inviteThrottle: Rate;
+  };
 }
 
 /** `N/window`: at most `max` events per `windowSeconds`. */
@@ -334,6 +343,21 @@ export function loadConfig(env: Env = process.env): Config {
       maxDirectives: read('GRAPHQL_MAX_DIRECTIVES', 20, integerIn(0, 1000), 'an integer 0..1000'),
       maxTokens: read('GRAPHQL_MAX_TOKENS', 2000, integerIn(10, 100_000), 'an integer 10..100000'),
       maxBatch: read('GRAPHQL_MAX_BATCH', 10, integerIn(0, 100), 'an integer 0..100'),
+    },
+    groups: {
+      defaultAggregation: read(
+        'GROUP_AGGREGATION',
+        'average' as const,
+        oneOf(['average', 'least_misery'] as const),
+        'average or least_misery',
+      ),
+      maxMembers: read('GROUP_MAX_MEMBERS', 50, integerIn(2, 1000), 'an integer 2..1000'),
+      inviteThrottle: read(
+        'GROUP_INVITE_THROTTLE',
+        { max: 20, windowSeconds: 3600 },
+        parseRate,
+        'COUNT/DURATION such as 20/1h',
+      ),
     },
   };
   if (config.s3 && config.s3.bucket === '') problems.push('S3_BUCKET must not be empty');
