@@ -90,8 +90,8 @@ export class CertificatesService {
       const sans = checkNames(subject, body.sans ?? [], profile, '/body/sans');
       const keyAlgorithm = body.key_algorithm ?? 'ec-p256';
       const pair = await generateKey(keyAlgorithm);
-      keyToReturn = privateKeyPem(pair.privateKey, body.passphrase);
-      spec = { subject, sans, spki: spkiOf(pair.publicKey), keyAlgorithm, profile, validityDays };
+      keyToReturn = privateKeyPem(pair.pkcs8, body.passphrase);
+      spec = { subject, sans, spki: pair.spki, keyAlgorithm, profile, validityDays };
     }
     if (ownerId !== principal.account.id) await this.assertOwnerExists(ownerId);
 
