@@ -1,5 +1,6 @@
 import { and, desc, eq, gte, isNull, lt, lte, sql, type SQL } from 'drizzle-orm';
 import { runRaw, type DbOrTx, type RawStatement } from '../../core/db/database.ts';
+import type { WritePart } from '../../core/db/writes.ts';
 import { newId } from '../../core/ids.ts';
 import { auditLog } from '../../db/schema/audit.ts';
 
@@ -35,7 +36,12 @@ const APPEND: RawStatement = {
  */
 export async function append(tx: DbOrTx, entry: AuditEntry): Promise<{ id: string }> {
   const id = newId();
-  await runRaw(tx, APPEND, [
+  await runRaw(tx, APPEND, appendValues(id, entry));
+  return { id };
+}
+
+function appendValues(id: string, entry: AuditEntry): unknown[] {
+  return [
     id,
     new Date().toISOString(),
     entry.action,
@@ -45,8 +51,12 @@ export async function append(tx: DbOrTx, entry: AuditEntry): Promise<{ id: strin
     entry.target,
     // As jsonb will give it back: no undefined members, no non-JSON values.
     JSON.stringify(entry.details),
-  ]);
-  return { id };
+  ];
+}
+
+/** The same append as a part of the change's own statement (core/db/writes.ts). */
+export function appendPart(entry: AuditEntry): WritePart {
+  return { key: 'audit_append', ctes: [['row', APPEND.text]], values: appendValues(newId(), entry) };
 }
 
 /** The last chained row. */

@@ -1,5 +1,6 @@
 import { and, desc, eq, gt, inArray, lt, lte, sql, type SQL } from 'drizzle-orm';
 import { runRaw, type DbOrTx, type RawStatement } from '../../core/db/database.ts';
+import type { WritePart } from '../../core/db/writes.ts';
 import { certificateAuthorities, certificates } from '../../db/schema/index.ts';
 
 export type CertificateRow = typeof certificates.$inferSelect;
@@ -16,7 +17,18 @@ const INSERT: RawStatement = {
 
 /** A new row (status `active`); hand-written SQL: issuance is the hot path, and Drizzle's builder cost more. */
 export async function insert(db: DbOrTx, row: NewCertificateRow): Promise<void> {
-  await runRaw(db, INSERT, [
+  await runRaw(db, INSERT, insertValues(row));
+}
+
+/** The same insert as a part of one statement with the event's writes (core/db/writes.ts). */
+export const insertPart = (row: NewCertificateRow): WritePart => ({
+  key: 'certificates_insert',
+  ctes: [['row', INSERT.text]],
+  values: insertValues(row),
+});
+
+function insertValues(row: NewCertificateRow): unknown[] {
+  return [
     row.id,
     row.ownerId,
     row.issuerId,
@@ -32,7 +44,7 @@ export async function insert(db: DbOrTx, row: NewCertificateRow): Promise<void> 
     row.certificatePem,
     JSON.stringify(row.labels ?? {}),
     row.renewedFrom ?? null,
-  ]);
+  ];
 }
 
 export async function findById(db: DbOrTx, id: string): Promise<CertificateRow | undefined> {

@@ -43,7 +43,7 @@ export async function removeAllOf(db: DbOrTx, accountId: string): Promise<void> 
 }
 
 // Hand-written: every issuance asks it, inside its transaction.
-const SUBSCRIBERS: RawStatement = {
+export const SUBSCRIBERS: RawStatement = {
   name: 'webhooks_subscribers',
   text: `select w.id from webhooks w join accounts a on a.id = w.account_id
          where $1::text = any(w.events) and a.deleted_at is null
