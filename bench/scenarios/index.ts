@@ -1,6 +1,7 @@
 import { authMeApiKey, authMeBearer } from './auth-me.ts';
 import { authToken } from './auth-token.ts';
-import { certIssue } from './cert-issue.ts';
+import { certGet } from './cert-get.ts';
+import { certIssue, certIssueEd25519, certIssueRsa } from './cert-issue.ts';
 import { dbRead } from './db-read.ts';
 import { fastifyFloor } from './fastify-floor.ts';
 import { graphqlAnimals } from './graphql-animals.ts';
@@ -15,6 +16,9 @@ export const SCENARIOS: readonly Scenario[] = [
   authMeApiKey,
   authToken,
   certIssue,
+  certIssueRsa,
+  certIssueEd25519,
+  certGet,
   fastifyFloor,
   graphqlAnimals,
 ];

@@ -1,5 +1,5 @@
 import { and, desc, eq, gt, inArray, lt, lte, sql, type SQL } from 'drizzle-orm';
-import { runRaw, type DbOrTx, type RawStatement } from '../../core/db/database.ts';
+import { preparedPerDb, runRaw, type Db, type DbOrTx, type RawStatement } from '../../core/db/database.ts';
 import type { WritePart } from '../../core/db/writes.ts';
 import { certificateAuthorities, certificates } from '../../db/schema/index.ts';
 
@@ -47,8 +47,17 @@ function insertValues(row: NewCertificateRow): unknown[] {
   ];
 }
 
-export async function findById(db: DbOrTx, id: string): Promise<CertificateRow | undefined> {
-  const [row] = await db.select().from(certificates).where(eq(certificates.id, id));
+// Built and prepared once per database: every `GET /v1/certificates/{id}` runs it.
+const byIdStatement = preparedPerDb((db: Db) =>
+  db
+    .select()
+    .from(certificates)
+    .where(eq(certificates.id, sql.placeholder('id')))
+    .prepare('certificates_by_id'),
+);
+
+export async function findById(db: Db, id: string): Promise<CertificateRow | undefined> {
+  const [row] = await byIdStatement(db).execute({ id });
   return row;
 }
 
