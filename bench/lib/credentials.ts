@@ -35,13 +35,17 @@ export async function obtainCredentials(
     headers: { 'content-type': 'application/json', authorization: `Bearer ${token.access_token}` },
     body: JSON.stringify({ subject: { common_name: 'read.bulwark.bench' }, key_algorithm: 'ec-p256' }),
   });
-  const certificate = (await certificateResponse.json()) as { id?: string; certificate_pem?: string };
-  if (certificateResponse.status !== 201 || !certificate.id || !certificate.certificate_pem) {
+  const certificate = (await certificateResponse.json()) as {
+    id?: string;
+    certificate_pem?: string;
+    chain_pem?: string;
+  };
+  if (certificateResponse.status !== 201 || !certificate.id || !certificate.certificate_pem || !certificate.chain_pem) {
     throw new Error(`POST /v1/certificates answered ${certificateResponse.status}`);
   }
   return {
     accessToken: token.access_token,
     apiKey: key.key,
-    certificate: { id: certificate.id, pem: certificate.certificate_pem },
+    certificate: { id: certificate.id, pem: certificate.certificate_pem, chainPem: certificate.chain_pem },
   };
 }

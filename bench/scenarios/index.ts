@@ -6,6 +6,7 @@ import { dbRead } from './db-read.ts';
 import { fastifyFloor } from './fastify-floor.ts';
 import { graphqlAnimals } from './graphql-animals.ts';
 import { healthz } from './healthz.ts';
+import { ocspGet } from './ocsp.ts';
 import type { Scenario } from './scenario.ts';
 
 /** Every scenario, in run order. `BENCH_SCENARIOS=healthz,db-read` picks a subset. */
@@ -19,6 +20,7 @@ export const SCENARIOS: readonly Scenario[] = [
   certIssueRsa,
   certIssueEd25519,
   certGet,
+  ocspGet,
   fastifyFloor,
   graphqlAnimals,
 ];

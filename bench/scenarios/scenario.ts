@@ -24,7 +24,7 @@ export interface Credentials {
   /** From `POST /v1/api-keys`, created with the access token. */
   readonly apiKey: string;
   /** One certificate issued to the account (scenarios with `certificate: true`). */
-  readonly certificate?: { readonly id: string; readonly pem: string };
+  readonly certificate?: { readonly id: string; readonly pem: string; readonly chainPem: string };
 }
 
 /** What a bare baseline server is given (the same database and pool size as Bulwark). */
