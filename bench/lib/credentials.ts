@@ -40,7 +40,12 @@ export async function obtainCredentials(
     certificate_pem?: string;
     chain_pem?: string;
   };
-  if (certificateResponse.status !== 201 || !certificate.id || !certificate.certificate_pem || !certificate.chain_pem) {
+  if (
+    certificateResponse.status !== 201 ||
+    !certificate.id ||
+    !certificate.certificate_pem ||
+    !certificate.chain_pem
+  ) {
     throw new Error(`POST /v1/certificates answered ${certificateResponse.status}`);
   }
   return {

@@ -28,52 +28,54 @@ function generateLeaf(algorithm: BenchAlgorithm) {
  * size, signed by a P-256 intermediate as Bulwark's) and one INSERT of a certificates row, 201. No
  * authentication, no validation, no DER encoding, no event: what no implementation can skip.
  */
-export const bareIssue = (algorithm: BenchAlgorithm) => async (context: BareContext): Promise<BareServer> => {
-  const pool = new pg.Pool({
-    connectionString: context.databaseUrl,
-    max: context.poolSize,
-    idleTimeoutMillis: 30_000,
-  });
-  pool.on('error', () => undefined);
-  const { rows } = await pool.query<{ id: string }>(
-    "select id from certificate_authorities where kind = 'intermediate' and active",
-  );
-  const issuerId = rows[0]?.id;
-  if (!issuerId) throw new Error('cert-issue: Bulwark created no CA');
-  const caKey = generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey;
-  return {
-    handle(req, res) {
-      if (req.method !== 'POST' || req.url !== PATH) return sendJson(res, 404, { error: 'not found' });
-      req.resume();
-      req.on('end', () => {
-        generateLeaf(algorithm)
-          .then(async ({ privateKey }) => {
-            const signature = sign('sha256', randomBytes(400), caKey);
-            const id = randomUUID();
-            const pem = privateKey.export({ type: 'pkcs8', format: 'pem' });
-            await pool.query(
-              `insert into certificates (id, owner_id, issuer_id, serial, common_name, subject, sans, key_algorithm,
+export const bareIssue =
+  (algorithm: BenchAlgorithm) =>
+  async (context: BareContext): Promise<BareServer> => {
+    const pool = new pg.Pool({
+      connectionString: context.databaseUrl,
+      max: context.poolSize,
+      idleTimeoutMillis: 30_000,
+    });
+    pool.on('error', () => undefined);
+    const { rows } = await pool.query<{ id: string }>(
+      "select id from certificate_authorities where kind = 'intermediate' and active",
+    );
+    const issuerId = rows[0]?.id;
+    if (!issuerId) throw new Error('cert-issue: Bulwark created no CA');
+    const caKey = generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey;
+    return {
+      handle(req, res) {
+        if (req.method !== 'POST' || req.url !== PATH) return sendJson(res, 404, { error: 'not found' });
+        req.resume();
+        req.on('end', () => {
+          generateLeaf(algorithm)
+            .then(async ({ privateKey }) => {
+              const signature = sign('sha256', randomBytes(400), caKey);
+              const id = randomUUID();
+              const pem = privateKey.export({ type: 'pkcs8', format: 'pem' });
+              await pool.query(
+                `insert into certificates (id, owner_id, issuer_id, serial, common_name, subject, sans, key_algorithm,
                  profile, not_before, not_after, fingerprint_sha256, certificate_pem)
                values ($1, $2, $3, $4, 'bench.example.com', '{}', '{}', $7, 'tls-server', now(),
                  now() + interval '90 days', $5, $6)`,
-              [
-                id,
-                context.fixture.account.id,
-                issuerId,
-                randomBytes(16).toString('hex'),
-                signature.toString('hex'),
-                pem.slice(0, 10),
-                algorithm,
-              ],
-            );
-            sendJson(res, 201, { id });
-          })
-          .catch(() => sendJson(res, 500, { error: 'failed' }));
-      });
-    },
-    close: () => pool.end(),
+                [
+                  id,
+                  context.fixture.account.id,
+                  issuerId,
+                  randomBytes(16).toString('hex'),
+                  signature.toString('hex'),
+                  pem.slice(0, 10),
+                  algorithm,
+                ],
+              );
+              sendJson(res, 201, { id });
+            })
+            .catch(() => sendJson(res, 500, { error: 'failed' }));
+        });
+      },
+      close: () => pool.end(),
+    };
   };
-};
 
 /** `POST /v1/certificates` with a server-generated key of `algorithm`, with the password grant's token. */
 function certIssueScenario(name: string, algorithm: BenchAlgorithm): Scenario {
@@ -96,7 +98,9 @@ function certIssueScenario(name: string, algorithm: BenchAlgorithm): Scenario {
     }),
     bare: bareIssue(algorithm),
     compare: (bulwark: Answer, bare: Answer) =>
-      bulwark.status === 201 && bare.status === 201 ? undefined : `statuses ${bulwark.status} / ${bare.status}`,
+      bulwark.status === 201 && bare.status === 201
+        ? undefined
+        : `statuses ${bulwark.status} / ${bare.status}`,
     notes:
       'The issue’s goal is absolute: ≥ 2,000 certificates/s persisted on 2 workers (PostgreSQL) for ec-p256. ' +
       'The ratio only shows what the route costs over the floor of the same work.',

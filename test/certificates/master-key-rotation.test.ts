@@ -92,7 +92,9 @@ describe('bulwark keys rotate-master and the token signing keys', () => {
 
   it('reseals every signing key under the new key; the new key alone then signs, old tokens still verify', async () => {
     const lines: string[] = [];
-    expect(await rotateMaster((l) => lines.push(l), env({ MASTER_KEY: k2, MASTER_KEY_PREVIOUS: k1 }))).toBe(0);
+    expect(await rotateMaster((l) => lines.push(l), env({ MASTER_KEY: k2, MASTER_KEY_PREVIOUS: k1 }))).toBe(
+      0,
+    );
     expect(lines.at(-1)).toMatch(/resealed 1 token signing key/);
     const sealed = await sealedSigningKeys();
     expect(sealed.every((s) => opens(k2, s) && !opens(k1, s))).toBe(true);
@@ -106,7 +108,9 @@ describe('bulwark keys rotate-master and the token signing keys', () => {
     });
 
     // Idempotent: a second run finds nothing left under the old key.
-    expect(await rotateMaster((l) => lines.push(l), env({ MASTER_KEY: k2, MASTER_KEY_PREVIOUS: k1 }))).toBe(0);
+    expect(await rotateMaster((l) => lines.push(l), env({ MASTER_KEY: k2, MASTER_KEY_PREVIOUS: k1 }))).toBe(
+      0,
+    );
     expect(lines.at(-1)).toMatch(/resealed 0 token signing key/);
   });
 });

@@ -63,7 +63,9 @@ export class Authenticator {
     this.deps = deps;
     this.csrfKey = csrfKeyOf(deps.masterKey);
     // During a master-key rotation, tokens derived from the old key (pages loaded before) still pass.
-    this.previousCsrfKey = deps.config.masterKeyPrevious ? csrfKeyOf(deps.config.masterKeyPrevious) : undefined;
+    this.previousCsrfKey = deps.config.masterKeyPrevious
+      ? csrfKeyOf(deps.config.masterKeyPrevious)
+      : undefined;
     const schemes = ['Bearer realm="bulwark"', 'ApiKey realm="bulwark", header="X-Auth"'];
     if (deps.config.basicAuth) schemes.push('Basic realm="bulwark", charset="UTF-8"');
     this.challenge = schemes.join(', ');

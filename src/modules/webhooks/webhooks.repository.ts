@@ -1,4 +1,4 @@
-import { and, count, desc, eq, lt, ne, sql, type SQL } from 'drizzle-orm';
+import { and, count, desc, eq, lt, ne, type SQL } from 'drizzle-orm';
 import { runRaw, type DbOrTx, type RawStatement } from '../../core/db/database.ts';
 import { webhookDeliveries, webhooks } from '../../db/schema/webhooks.ts';
 
