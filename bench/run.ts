@@ -75,7 +75,9 @@ async function runScenario(scenario: Scenario, ctx: Context): Promise<ScenarioRe
     );
     const bulwark = await startServer('bulwark', childOptions);
     servers.push(bulwark);
-    const credentials = scenario.credentials ? await obtainCredentials(bulwark.url, fixture) : undefined;
+    const credentials = scenario.credentials
+      ? await obtainCredentials(bulwark.url, fixture, { certificate: scenario.certificate ?? false })
+      : undefined;
     const bareContext: BareContext = {
       databaseUrl: ctx.databaseUrl,
       poolSize: settings.poolSize,

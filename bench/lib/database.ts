@@ -75,6 +75,7 @@ export async function prepareDatabase(override: string | undefined): Promise<Ben
       if (override)
         await admin(benchUrl, [
           `delete from jobs where id = '${jobId}'`,
+          `delete from certificates where owner_id = '${account.id}'`,
           `delete from accounts where id = '${account.id}'`,
         ]);
       else await admin(DEFAULT_ADMIN_URL, [`drop database if exists ${BENCH_DB} with (force)`]);

@@ -1,10 +1,12 @@
 import { authMeApiKey, authMeBearer } from './auth-me.ts';
 import { authToken } from './auth-token.ts';
-import { certIssue } from './cert-issue.ts';
+import { certGet } from './cert-get.ts';
+import { certIssue, certIssueEd25519, certIssueRsa } from './cert-issue.ts';
 import { dbRead } from './db-read.ts';
 import { fastifyFloor } from './fastify-floor.ts';
 import { graphqlAnimals } from './graphql-animals.ts';
 import { healthz } from './healthz.ts';
+import { ocspGet } from './ocsp.ts';
 import type { Scenario } from './scenario.ts';
 
 /** Every scenario, in run order. `BENCH_SCENARIOS=healthz,db-read` picks a subset. */
@@ -15,6 +17,10 @@ export const SCENARIOS: readonly Scenario[] = [
   authMeApiKey,
   authToken,
   certIssue,
+  certIssueRsa,
+  certIssueEd25519,
+  certGet,
+  ocspGet,
   fastifyFloor,
   graphqlAnimals,
 ];

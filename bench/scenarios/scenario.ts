@@ -23,6 +23,8 @@ export interface Credentials {
   readonly accessToken: string;
   /** From `POST /v1/api-keys`, created with the access token. */
   readonly apiKey: string;
+  /** One certificate issued to the account (scenarios with `certificate: true`). */
+  readonly certificate?: { readonly id: string; readonly pem: string; readonly chainPem: string };
 }
 
 /** What a bare baseline server is given (the same database and pool size as Bulwark). */
@@ -88,6 +90,8 @@ export interface Scenario {
   readonly bulwarkEnv?: Readonly<Record<string, string>>;
   /** Obtain an access token and an API key from the running Bulwark before the bare server starts. */
   readonly credentials?: boolean;
+  /** With `credentials`: also issue one certificate to the account (`credentials.certificate`). */
+  readonly certificate?: boolean;
   /** The request autocannon sends to each server (they may differ, e.g. in the credential header). */
   request(server: ServerKind, input: RequestInput): RequestSpec;
   /** Registers what the scenario needs on Bulwark before the app is sealed (`start-server` only). */

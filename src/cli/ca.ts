@@ -7,6 +7,7 @@ import { resolveMasterKey } from '../core/config/master-key.ts';
 import { applyMigrations } from '../core/db/migrations.ts';
 import type { AppContext } from '../core/context.ts';
 import { importCa, initCa, readPrivateKey, rotateMasterKey } from '../modules/certificates/index.ts';
+import { resealSigningKeys } from '../modules/auth/index.ts';
 import { resealWebhookSecrets } from '../modules/webhooks/index.ts';
 import { openDatabase } from '../server.ts';
 
@@ -91,7 +92,10 @@ export async function caCommand(
   throw new Error(CA_USAGE);
 }
 
-/** `bulwark keys rotate-master`: rewraps every CA data key under MASTER_KEY. */
+/**
+ * `bulwark keys rotate-master`: rewraps every CA data key under MASTER_KEY and reseals what is sealed
+ * directly under the master key (token signing keys, webhook secrets) from MASTER_KEY_PREVIOUS.
+ */
 export async function rotateMaster(
   out: (line: string) => void,
   env: Readonly<Record<string, string | undefined>> = process.env,
@@ -100,14 +104,16 @@ export async function rotateMaster(
   if (!config.masterKey) throw new Error('keys rotate-master needs MASTER_KEY (the new key)');
   const result = await withContext(config, async (ctx) => {
     const rotated = await rotateMasterKey(ctx.database, keysOf(ctx), ctx.events);
-    // Webhook secrets are sealed directly under the master key: reseal them too (idempotent).
+    // Sealed directly under the master key (no data key): the access-token signing keys and the webhook
+    // secrets. Resealed too, idempotently; instances running with both keys open either meanwhile.
     const previous = ctx.config.masterKeyPrevious;
     const resealed = previous ? await resealWebhookSecrets(ctx.database.db, previous, ctx.masterKey) : 0;
-    return { ...rotated, resealed };
+    const signing = previous ? await resealSigningKeys(ctx.database.db, previous, ctx.masterKey) : 0;
+    return { ...rotated, resealed, signing };
   });
   out(
     `Rewrapped ${result.rewrapped} CA data key(s) under the current master key (${result.alreadyCurrent} already were); ` +
-      `resealed ${result.resealed} webhook secret(s); ` +
+      `resealed ${result.signing} token signing key(s) and ${result.resealed} webhook secret(s); ` +
       'MASTER_KEY_PREVIOUS can be removed once every instance runs with the new MASTER_KEY.',
   );
   return 0;

@@ -1,4 +1,5 @@
 import type { Tx } from './db/database.ts';
+import { runWrites, type WritePart } from './db/writes.ts';
 
 /** Who made a change, for the audit chain and webhooks: null fields for the system (jobs, the CLI). */
 export interface Actor {
@@ -63,6 +64,8 @@ export interface DomainEvents {
 
 export type EventName = keyof DomainEvents;
 type Handler<E extends EventName> = (tx: Tx, payload: DomainEvents[E]) => Promise<void>;
+/** A handler that is one write, or none (undefined) for this payload. */
+type Writer<E extends EventName> = (payload: DomainEvents[E]) => WritePart | undefined;
 
 /**
  * Synchronous in-transaction hooks: a handler runs inside the transaction that made the change, so what
@@ -71,12 +74,39 @@ type Handler<E extends EventName> = (tx: Tx, payload: DomainEvents[E]) => Promis
  */
 export class DomainEventHooks {
   private readonly handlers = new Map<EventName, Handler<never>[]>();
+  private readonly writers = new Map<EventName, Writer<never>[]>();
 
   on<E extends EventName>(name: E, handler: Handler<E>): void {
     this.handlers.set(name, [...(this.handlers.get(name) ?? []), handler]);
   }
 
+  /**
+   * A handler that is one write (data-modifying CTEs, see core/db/writes.ts): `emit` runs it in the
+   * transaction like any handler, and `writesFor` lets a hot path fold it into the change's own statement.
+   */
+  onWrite<E extends EventName>(name: E, writer: Writer<E>): void {
+    this.writers.set(name, [...(this.writers.get(name) ?? []), writer]);
+  }
+
   async emit<E extends EventName>(tx: Tx, name: E, payload: DomainEvents[E]): Promise<void> {
     for (const handler of this.handlers.get(name) ?? []) await (handler as Handler<E>)(tx, payload);
+    for (const writer of this.writers.get(name) ?? []) {
+      const part = (writer as Writer<E>)(payload);
+      if (part) await runWrites(tx, [part]);
+    }
+  }
+
+  /**
+   * The writes the event makes, for the caller to run in its own statement instead of `emit`; undefined
+   * when some handler of the event is not a plain write (then the caller needs a transaction and `emit`).
+   */
+  writesFor<E extends EventName>(name: E, payload: DomainEvents[E]): WritePart[] | undefined {
+    if ((this.handlers.get(name) ?? []).length > 0) return undefined;
+    const parts: WritePart[] = [];
+    for (const writer of this.writers.get(name) ?? []) {
+      const part = (writer as Writer<E>)(payload);
+      if (part) parts.push(part);
+    }
+    return parts;
   }
 }

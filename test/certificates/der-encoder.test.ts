@@ -14,7 +14,7 @@ import {
 import { describe, expect, it } from 'vitest';
 import { readCaCertificate } from '../../src/modules/certificates/ca.parse.ts';
 import type { Issuer } from '../../src/modules/certificates/ca.authority.ts';
-import { encodeCrl } from '../../src/modules/certificates/crl.ts';
+import { encodeCrl, RevokedEntryCache } from '../../src/modules/certificates/crl.ts';
 import { integer, oid, readOid, parseDer, toPem } from '../../src/modules/certificates/der.ts';
 import { LeafSigner } from '../../src/modules/certificates/leaf.ts';
 import {
@@ -166,5 +166,23 @@ describe('CRLs', () => {
     const elapsed = performance.now() - started;
     expect(der.length).toBeGreaterThan(100_000 * 40);
     expect(elapsed).toBeLessThan(1000);
+  });
+
+  it('the entry cache gives the same bytes as a fresh encoding, across additions and removals', () => {
+    const issuer = selfSignedIssuer();
+    const meta = { number: 3, thisUpdate: new Date(), nextUpdate: new Date(Date.now() + 1000) };
+    const entry = (i: number, reason: string | null = 'keyCompromise') => ({
+      serial: (i % 2 ? 'f0' : '0a') + i.toString(16).padStart(30, '0'),
+      revokedAt: 1_790_000_000 + i,
+      reason,
+    });
+    const cache = new RevokedEntryCache();
+    const first = [entry(1), entry(2, null), entry(3, 'certificateHold')];
+    const tbsOf = (der: Buffer) => AsnConvert.serialize(AsnConvert.parse(der, CertificateList).tbsCertList);
+    expect(tbsOf(encodeCrl(issuer, first, meta, cache))).toEqual(tbsOf(encodeCrl(issuer, first, meta)));
+    // One more revocation, a hold released (entry 3 gone), a hold turned into a revocation (entry 2's reason).
+    const second = [entry(4, 'superseded'), entry(1), entry(2, 'cessationOfOperation')];
+    expect(tbsOf(encodeCrl(issuer, second, meta, cache))).toEqual(tbsOf(encodeCrl(issuer, second, meta)));
+    expect(tbsOf(encodeCrl(issuer, [], meta, cache))).toEqual(tbsOf(encodeCrl(issuer, [], meta)));
   });
 });

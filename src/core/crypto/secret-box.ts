@@ -33,3 +33,46 @@ export function createSecretBox(masterKey: Buffer, purpose: string): SecretBox {
     },
   };
 }
+
+/**
+ * A box for a master-key rotation: seals under `current`, opens under it or else under `previous`
+ * (MASTER_KEY_PREVIOUS), so secrets sealed before the rotation stay readable while
+ * `bulwark keys rotate-master` reseals them, and instances started with both keys never stop.
+ * @example const box = createRotatingSecretBox(masterKey, config.masterKeyPrevious, 'signing-keys')
+ */
+export function createRotatingSecretBox(
+  current: Buffer,
+  previous: Buffer | undefined,
+  purpose: string,
+): SecretBox {
+  const box = createSecretBox(current, purpose);
+  const old = previous ? createSecretBox(previous, purpose) : undefined;
+  return {
+    seal: (plaintext) => box.seal(plaintext),
+    open(sealed) {
+      try {
+        return box.open(sealed);
+      } catch (error) {
+        if (!old) throw error;
+        return old.open(sealed);
+      }
+    },
+  };
+}
+
+/**
+ * `sealed` resealed under `to` when it does not open there yet (it must then open under `from`); undefined
+ * when it is already under `to`. What every rotation step does per secret, idempotent across reruns.
+ * @example const next = resealUnder(newBox, oldBox, row.secretSealed)
+ */
+export function resealUnder(to: SecretBox, from: SecretBox, sealed: string): string | undefined {
+  try {
+    to.open(sealed);
+    return undefined;
+  } catch {
+    const plaintext = from.open(sealed);
+    const next = to.seal(plaintext);
+    plaintext.fill(0);
+    return next;
+  }
+}

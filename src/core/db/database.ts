@@ -123,3 +123,32 @@ export function preparedPerDb<T>(build: (db: Db) => T): (db: Db) => T {
     return statement;
   };
 }
+
+/** A hand-written statement for a hot path: its SQL text with `$n` parameters, and a name to prepare it by. */
+export interface RawStatement {
+  /** Unique per statement text: PostgreSQL parses a named statement once per connection. */
+  readonly name: string;
+  readonly text: string;
+}
+
+interface DriverClient {
+  query(...args: unknown[]): Promise<{ rows: unknown[] }>;
+}
+
+/**
+ * Runs a hand-written statement on the database or inside a transaction, through the driver directly:
+ * named (parsed once per connection) on PostgreSQL, plain on PGlite. For the few hot paths where building
+ * the SQL with Drizzle on every call costs more than the query (issuance writes three rows a request).
+ * Parameters are passed as the driver takes them; cast them in the text (`$1::text::jsonb`, `$2::text[]`)
+ * so that both drivers read them the same way.
+ * @example await runRaw(tx, { name: 'audit_append', text: 'insert into …' }, [id, …])
+ */
+export async function runRaw<T>(db: DbOrTx, statement: RawStatement, values: unknown[]): Promise<T[]> {
+  // Drizzle keeps the driver's client (a pool, a checked-out connection, or PGlite) on its session.
+  const client = (db as unknown as { session: { client: DriverClient } }).session.client;
+  const result =
+    client instanceof pg.Pool || client instanceof pg.Client
+      ? await client.query({ name: statement.name, text: statement.text, values })
+      : await client.query(statement.text, values);
+  return result.rows as T[];
+}

@@ -34,7 +34,7 @@ export async function enqueue(
     returning id`,
   );
   // Only when a row went in (a singleton duplicate inserts nothing).
-  if (rows[0]) notifyLocalWorkers();
+  if (rows[0]) wakeLocalWorkers();
   return rows[0]?.id;
 }
 
@@ -44,7 +44,8 @@ export function onLocalEnqueue(wake: () => void): () => void {
   wakers.add(wake);
   return () => wakers.delete(wake);
 }
-function notifyLocalWorkers(): void {
+/** Wakes this process's workers now: for code that inserts jobs itself (a batched write). */
+export function wakeLocalWorkers(): void {
   for (const wake of wakers) wake();
 }
 

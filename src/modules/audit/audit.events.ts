@@ -1,5 +1,5 @@
 import type { Actor, CertificateEventData, DomainEventHooks } from '../../core/events.ts';
-import { append } from './audit.repository.ts';
+import { append, appendPart } from './audit.repository.ts';
 
 /** Certificate changes the chain records (an expiry warning is a notice, not a change). */
 const CERTIFICATE_CHANGES = [
@@ -31,14 +31,15 @@ function certificateDetails(c: CertificateEventData): Record<string, unknown> {
  */
 export function registerAuditListeners(events: DomainEventHooks): void {
   for (const action of CERTIFICATE_CHANGES) {
-    events.on(action, async (tx, { certificate, actor }) => {
-      await append(tx, {
+    // A plain write: issuance folds it into the statement that inserts the certificate.
+    events.onWrite(action, ({ certificate, actor }) =>
+      appendPart({
         action,
         target: `certificate:${certificate.id}`,
         details: certificateDetails(certificate),
         ...who(actor),
-      });
-    });
+      }),
+    );
   }
   events.on('ca.operation', async (tx, { action, target, details, actor }) => {
     await append(tx, { action, target, details, ...who(actor) });

@@ -60,7 +60,12 @@ export interface AuthApi {
 export function createAuth(ctx: AppContext): AuthApi {
   const { config, database, masterKey, redis, events } = ctx;
   // Retired keys stay published while tokens they signed may live, plus a margin for slow instances.
-  const keys = new SigningKeyStore(database.db, masterKey, (config.accessTokenTtlSeconds + 300) * 1000);
+  const keys = new SigningKeyStore(
+    database.db,
+    masterKey,
+    (config.accessTokenTtlSeconds + 300) * 1000,
+    config.masterKeyPrevious,
+  );
   const tokens = new AccessTokens(keys, {
     issuer: config.jwtIssuer,
     audience: config.jwtAudience,

@@ -54,13 +54,18 @@ export class Authenticator {
   /** Per API key id: before this time (ms), touching it could not change `last_used_at`. */
   private readonly touchDue = new Map<string, number>();
   private readonly csrfKey: Buffer;
+  private readonly previousCsrfKey: Buffer | undefined;
   private readonly challenge: string;
   private readonly allowedOrigins: Set<string>;
   readonly deps: AuthenticatorDeps;
 
   constructor(deps: AuthenticatorDeps) {
     this.deps = deps;
-    this.csrfKey = Buffer.from(hkdfSync('sha256', deps.masterKey, Buffer.alloc(0), 'bulwark:csrf', 32));
+    this.csrfKey = csrfKeyOf(deps.masterKey);
+    // During a master-key rotation, tokens derived from the old key (pages loaded before) still pass.
+    this.previousCsrfKey = deps.config.masterKeyPrevious
+      ? csrfKeyOf(deps.config.masterKeyPrevious)
+      : undefined;
     const schemes = ['Bearer realm="bulwark"', 'ApiKey realm="bulwark", header="X-Auth"'];
     if (deps.config.basicAuth) schemes.push('Basic realm="bulwark", charset="UTF-8"');
     this.challenge = schemes.join(', ');
@@ -246,7 +251,13 @@ export class Authenticator {
 
   /** Whether `presented` is the CSRF token of the session (constant time). */
   checkCsrfToken(sessionId: string, presented: unknown): boolean {
-    return typeof presented === 'string' && safeEqual(presented, this.csrfToken(sessionId));
+    if (typeof presented !== 'string') return false;
+    if (safeEqual(presented, this.csrfToken(sessionId))) return true;
+    const previous = this.previousCsrfKey;
+    return (
+      previous !== undefined &&
+      safeEqual(presented, createHmac('sha256', previous).update(sessionId).digest('base64url'))
+    );
   }
 
   /** Past its end, or SESSION_MAX_AGE after its sign-in (so lowering the setting ends older sessions). */
@@ -357,3 +368,6 @@ function originOf(referer: string | undefined): string | undefined {
     return 'null';
   }
 }
+
+const csrfKeyOf = (masterKey: Buffer): Buffer =>
+  Buffer.from(hkdfSync('sha256', masterKey, Buffer.alloc(0), 'bulwark:csrf', 32));

@@ -2,7 +2,7 @@
 // the files behind it. Principal, scopes, `principalOf` and the `Guard` type live in core (every module
 // needs them, and modules must not depend on auth's internals); they are re-exported for convenience.
 export { authModule, createAuth, type AuthApi } from './auth.module.ts';
-export { ACTIVE_KEY_CHECK_MS, SigningKeyStore } from './tokens/signing-keys.ts';
+export { ACTIVE_KEY_CHECK_MS, resealSigningKeys, SigningKeyStore } from './tokens/signing-keys.ts';
 export type { ClientInfo } from './sessions.service.ts';
 export {
   actsAsAdmin,

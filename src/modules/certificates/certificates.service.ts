@@ -3,6 +3,7 @@ import { and, eq, isNull } from 'drizzle-orm';
 import type { AppContext } from '../../core/context.ts';
 import type { Tx } from '../../core/db/database.ts';
 import { isUniqueViolation } from '../../core/db/errors.ts';
+import { runWrites } from '../../core/db/writes.ts';
 import { AppError, forbidden, notFound, validationFailed } from '../../core/errors/app-error.ts';
 import type { Actor } from '../../core/events.ts';
 import { newId } from '../../core/ids.ts';
@@ -90,18 +91,12 @@ export class CertificatesService {
       const sans = checkNames(subject, body.sans ?? [], profile, '/body/sans');
       const keyAlgorithm = body.key_algorithm ?? 'ec-p256';
       const pair = await generateKey(keyAlgorithm);
-      keyToReturn = privateKeyPem(pair.privateKey, body.passphrase);
-      spec = { subject, sans, spki: spkiOf(pair.publicKey), keyAlgorithm, profile, validityDays };
+      keyToReturn = privateKeyPem(pair.pkcs8, body.passphrase);
+      spec = { subject, sans, spki: pair.spki, keyAlgorithm, profile, validityDays };
     }
     if (ownerId !== principal.account.id) await this.assertOwnerExists(ownerId);
 
-    const row = await this.insertSigned(
-      spec,
-      { id: newId(), ownerId, labels: body.labels ?? {} },
-      async (tx, inserted) => {
-        await this.ctx.events.emit(tx, 'certificate.issued', { certificate: toEventData(inserted), actor });
-      },
-    );
+    const row = await this.insertIssued(spec, { id: newId(), ownerId, labels: body.labels ?? {} }, actor);
     const privateKey = keyToReturn ? await keyToReturn : undefined;
     return {
       ...toCertificateView(row, this.authority.chainPem),
@@ -117,6 +112,36 @@ export class CertificatesService {
     if (!owner) throw validationFailed([{ path: '/body/owner_id', message: 'names no account' }]);
   }
 
+  /**
+   * Signs and stores a new certificate with its `certificate.issued` event. When every handler of the event
+   * is a plain write (the audit row, the webhook deliveries), the row and theirs go in one statement: one
+   * round trip, atomic without a transaction. Otherwise a transaction and `emit`.
+   */
+  private async insertIssued(
+    spec: IssueSpec,
+    ids: Parameters<typeof signLeaf>[3],
+    actor: Actor,
+  ): Promise<repo.CertificateRow> {
+    for (let attempt = 0; ; attempt++) {
+      const values = signLeaf(this.authority, this.signer, spec, ids);
+      const row = insertedRow(values);
+      const event = { certificate: toEventData(row), actor };
+      const writes = this.ctx.events.writesFor('certificate.issued', event);
+      try {
+        if (writes) await runWrites(this.db, [repo.insertPart(values), ...writes]);
+        else
+          await this.db.transaction(async (tx) => {
+            await repo.insert(tx, values);
+            await this.ctx.events.emit(tx, 'certificate.issued', event);
+          });
+        return row;
+      } catch (error) {
+        if (attempt < 2 && isUniqueViolation(error, 'certificates_serial_idx')) continue;
+        throw error;
+      }
+    }
+  }
+
   /** Signs and stores; a serial collision (unique index) is retried with a fresh serial. */
   private async insertSigned(
     spec: IssueSpec,
@@ -128,16 +153,7 @@ export class CertificatesService {
       const values = signLeaf(this.authority, this.signer, spec, ids);
       const write = async (tx: Tx) => {
         await repo.insert(tx, values);
-        const row = {
-          ...values,
-          status: 'active',
-          revocationReason: null,
-          revokedAt: null,
-          renewedBy: null,
-          expiryNotified: null,
-          createdAt: new Date(),
-          updatedAt: new Date(),
-        } as repo.CertificateRow;
+        const row = insertedRow(values);
         await after(tx, row);
         return row;
       };
@@ -272,4 +288,19 @@ export class CertificatesService {
       tx,
     );
   }
+}
+
+/** The row as the database holds it once `values` are inserted (the defaults filled in). */
+function insertedRow(values: repo.NewCertificateRow): repo.CertificateRow {
+  const now = new Date();
+  return {
+    ...values,
+    status: 'active',
+    revocationReason: null,
+    revokedAt: null,
+    renewedBy: null,
+    expiryNotified: null,
+    createdAt: now,
+    updatedAt: now,
+  } as repo.CertificateRow;
 }

@@ -61,6 +61,48 @@ function encodeEntries(entries: readonly RevokedEntry[]): Buffer {
   return out.subarray(0, at);
 }
 
+/**
+ * The encoded entries of the last CRL, by serial, revocation time and reason: a rebuild after one more
+ * revocation encodes that one entry and copies the other 99,999 (views into the previous build's buffer).
+ * Entries no longer revoked (released holds) drop out at the next build.
+ * @example const cache = new RevokedEntryCache(); encodeCrl(issuer, entries, meta, cache)
+ */
+export class RevokedEntryCache {
+  private encoded = new Map<string, Buffer>();
+
+  /** The revokedCertificates content for `entries`, in their order. */
+  encode(entries: readonly RevokedEntry[]): Buffer {
+    const next = new Map<string, Buffer>();
+    const parts: (Buffer | undefined)[] = new Array<Buffer | undefined>(entries.length);
+    const missing: number[] = [];
+    const keys: string[] = new Array<string>(entries.length);
+    for (let i = 0; i < entries.length; i++) {
+      const entry = entries[i]!;
+      const key = `${entry.serial}/${entry.revokedAt}/${entry.reason ?? ''}`;
+      keys[i] = key;
+      const known = this.encoded.get(key);
+      if (known) parts[i] = known;
+      else missing.push(i);
+    }
+    if (missing.length > 0) {
+      const fresh = encodeEntries(missing.map((i) => entries[i]!));
+      let at = 0;
+      for (const i of missing) {
+        const length = 2 + fresh[at + 1]!; // every entry's length is one byte (see encodeEntries)
+        parts[i] = fresh.subarray(at, at + length);
+        at += length;
+      }
+    }
+    let total = 0;
+    for (let i = 0; i < entries.length; i++) {
+      next.set(keys[i]!, parts[i]!);
+      total += parts[i]!.length;
+    }
+    this.encoded = next;
+    return Buffer.concat(parts as Buffer[], total);
+  }
+}
+
 /** UTCTime (before 2050) or GeneralizedTime, written digit by digit: the same bytes as `x509Time`. */
 function writeTime(out: Buffer, start: number, date: Date, year: number): number {
   let at = start;
@@ -95,8 +137,10 @@ export function encodeCrl(
   issuer: Issuer,
   entries: readonly RevokedEntry[],
   meta: { number: number; thisUpdate: Date; nextUpdate: Date },
+  cache?: RevokedEntryCache,
 ): Buffer {
-  const revoked = entries.length > 0 ? [tlv(0x30, encodeEntries(entries))] : [];
+  const revoked =
+    entries.length > 0 ? [tlv(0x30, cache ? cache.encode(entries) : encodeEntries(entries))] : [];
   const tbs = seq(
     integer(1),
     issuer.algorithm.identifier,

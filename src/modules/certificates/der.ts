@@ -156,8 +156,10 @@ export class DerError extends Error {
 
 /** PEM armour of DER bytes, 64 columns. */
 export function toPem(der: Buffer, label: string): string {
-  const body = der.toString('base64').replace(/.{64}/g, '$&\n').replace(/\n$/, '');
-  return `-----BEGIN ${label}-----\n${body}\n-----END ${label}-----\n`;
+  const base64 = der.toString('base64');
+  let body = '';
+  for (let i = 0; i < base64.length; i += 64) body += `${base64.slice(i, i + 64)}\n`;
+  return `-----BEGIN ${label}-----\n${body}-----END ${label}-----\n`;
 }
 
 /** Every block with `label` in a PEM text, decoded. */

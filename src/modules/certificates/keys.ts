@@ -1,33 +1,59 @@
-import { createCipheriv, generateKeyPair, pbkdf2, randomBytes, type KeyObject } from 'node:crypto';
+import { createCipheriv, generateKeyPair, pbkdf2, randomBytes, type ECKeyPairOptions } from 'node:crypto';
 import { promisify } from 'node:util';
 import { integer, NULL, octets, oid, seq, toPem } from './der.ts';
 
 export const KEY_ALGORITHMS = ['ec-p256', 'ec-p384', 'rsa-2048', 'rsa-3072', 'ed25519'] as const;
 export type KeyAlgorithm = (typeof KEY_ALGORITHMS)[number];
 
-const generate = promisify(generateKeyPair);
 const derive = promisify(pbkdf2);
 
+/** A generated key pair, already encoded: what issuance stores (the SPKI) and returns (the PKCS#8). */
+export interface GeneratedKey {
+  /** SubjectPublicKeyInfo, DER. */
+  readonly spki: Buffer;
+  /** The private key as unencrypted PKCS#8 DER. */
+  readonly pkcs8: Buffer;
+}
+
+const ENCODING = {
+  publicKeyEncoding: { type: 'spki', format: 'der' },
+  privateKeyEncoding: { type: 'pkcs8', format: 'der' },
+} as const;
+
 /**
- * A fresh key pair, generated on libuv's thread pool (RSA takes tens of milliseconds and would otherwise
- * stall every request of the process).
- * @example const { privateKey, publicKey } = await generateKey('ec-p256')
+ * A fresh key pair, generated and encoded on libuv's thread pool: RSA takes tens of milliseconds and would
+ * otherwise stall every request of the process, and even for EC keys asking for the encodings here keeps
+ * the key generation, the SPKI and the PKCS#8 export off the event loop (≈ 10 µs of main-thread time per
+ * key instead of ≈ 150 µs for KeyObjects exported afterwards).
+ * @example const { spki, pkcs8 } = await generateKey('ec-p256')
  */
-export async function generateKey(
-  algorithm: KeyAlgorithm,
-): Promise<{ privateKey: KeyObject; publicKey: KeyObject }> {
+export async function generateKey(algorithm: KeyAlgorithm): Promise<GeneratedKey> {
   switch (algorithm) {
     case 'ec-p256':
-      return generate('ec', { namedCurve: 'prime256v1' });
+      return generateDer('ec', { namedCurve: 'prime256v1' });
     case 'ec-p384':
-      return generate('ec', { namedCurve: 'secp384r1' });
+      return generateDer('ec', { namedCurve: 'secp384r1' });
     case 'rsa-2048':
-      return generate('rsa', { modulusLength: 2048 });
+      return generateDer('rsa', { modulusLength: 2048 });
     case 'rsa-3072':
-      return generate('rsa', { modulusLength: 3072 });
+      return generateDer('rsa', { modulusLength: 3072 });
     case 'ed25519':
-      return generate('ed25519');
+      return generateDer('ed25519', {});
   }
+}
+
+/** `generateKeyPair` with DER encodings, as a promise (promisify's typings lose the encoded overloads). */
+function generateDer(
+  type: 'ec' | 'rsa' | 'ed25519',
+  options: { namedCurve?: string; modulusLength?: number },
+): Promise<GeneratedKey> {
+  return new Promise((resolve, reject) => {
+    generateKeyPair(
+      type as 'ec',
+      { ...options, ...ENCODING } as ECKeyPairOptions<'der', 'der'>,
+      (error, spki, pkcs8) => (error ? reject(error) : resolve({ spki, pkcs8 })),
+    );
+  });
 }
 
 /** PBKDF2 iterations for an encrypted private key: OWASP's 2023 figure for PBKDF2-HMAC-SHA256. */
@@ -39,8 +65,12 @@ export const PBKDF2_ITERATIONS = 600_000;
  * OpenSSL's default of 2,048 iterations and cannot be told otherwise, hence this encoding. OpenSSL and Node
  * read it back (`openssl pkey -passin`, `crypto.createPrivateKey({key, passphrase})`).
  */
-export async function privateKeyPem(key: KeyObject, passphrase?: string): Promise<string> {
-  if (passphrase === undefined) return key.export({ type: 'pkcs8', format: 'pem' }) as string;
+export async function privateKeyPem(pkcs8: Buffer, passphrase?: string): Promise<string> {
+  if (passphrase === undefined) {
+    const pem = toPem(pkcs8, 'PRIVATE KEY');
+    pkcs8.fill(0);
+    return pem;
+  }
   const salt = randomBytes(16);
   const iv = randomBytes(16);
   // Off the event loop: 600,000 rounds take a few hundred milliseconds.
@@ -52,9 +82,8 @@ export async function privateKeyPem(key: KeyObject, passphrase?: string): Promis
     'sha256',
   );
   const cipher = createCipheriv('aes-256-cbc', kek, iv);
-  const plain = key.export({ type: 'pkcs8', format: 'der' });
-  const encrypted = Buffer.concat([cipher.update(plain), cipher.final()]);
-  plain.fill(0);
+  const encrypted = Buffer.concat([cipher.update(pkcs8), cipher.final()]);
+  pkcs8.fill(0);
   kek.fill(0);
   const algorithm = seq(
     oid('1.2.840.113549.1.5.13'), // PBES2

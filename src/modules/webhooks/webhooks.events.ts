@@ -2,7 +2,9 @@ import type { DbOrTx } from '../../core/db/database.ts';
 import type { CertificateEventData, DomainEventHooks, DomainEvents } from '../../core/events.ts';
 import { newId } from '../../core/ids.ts';
 import * as repo from './webhooks.repository.ts';
-import { enqueueAttempt } from './webhooks.schedule.ts';
+import { attemptKey, DELIVER_QUEUE, enqueueAttempt, MAX_JOB_ATTEMPTS } from './webhooks.schedule.ts';
+import { SQL_UUID_V7, type WritePart } from '../../core/db/writes.ts';
+import { wakeLocalWorkers } from '../../core/jobs/queue.ts';
 
 /** The events a webhook may subscribe to (contract §4). */
 export const WEBHOOK_EVENTS = [
@@ -27,9 +29,10 @@ const CERTIFICATE_EVENTS = WEBHOOK_EVENTS.filter((e): e is CertificateEvent => e
  * @example registerWebhookEvents(ctx.events)
  */
 export function registerWebhookEvents(events: DomainEventHooks): void {
+  // Plain writes: issuance folds them into the statement that inserts the certificate.
   for (const name of CERTIFICATE_EVENTS) {
-    events.on(name, (tx, event) =>
-      fanOut(tx, name, event.certificate.ownerId, certificateData(event.certificate, event)),
+    events.onWrite(name, (event) =>
+      fanOutPart(name, event.certificate.ownerId, certificateData(event.certificate, event)),
     );
   }
   events.on('account.linked', (tx, { accountId, provider }) =>
@@ -81,3 +84,42 @@ async function fanOut(db: DbOrTx, type: WebhookEvent, ownerId: string, data: Rec
   await repo.insertDeliveries(db, rows);
   for (const row of rows) await enqueueAttempt(db, row.id, 1, now);
 }
+
+/**
+ * `fanOut` as one write (core/db/writes.ts): a delivery per subscribed webhook and its first attempt's job,
+ * as `enqueueAttempt` queues it (same queue, payload, attempts and singleton key), ids made by PostgreSQL.
+ * Costs one statement whether or not anyone subscribed, where `fanOut` asks first.
+ */
+function fanOutPart(type: WebhookEvent, ownerId: string, data: Record<string, unknown>): WritePart {
+  const now = new Date().toISOString();
+  // The exact bytes every attempt sends: the signature covers them, and retries must match.
+  const body = JSON.stringify({ type, timestamp: now, data });
+  return {
+    key: 'webhooks_fan_out',
+    ctes: FAN_OUT_CTES,
+    values: [type, ownerId, body, now, DELIVER_QUEUE, attemptKey('', 1)],
+    counted: 'jobs',
+    done: (jobs) => {
+      if (jobs > 0) wakeLocalWorkers();
+    },
+  };
+}
+
+const FAN_OUT_CTES: WritePart['ctes'] = [
+  [
+    'deliveries',
+    `insert into webhook_deliveries (id, webhook_id, event_type, body, next_attempt_at)
+     select ${SQL_UUID_V7}, w.id, $1::text, $3::text, $4::timestamptz
+     from (${repo.SUBSCRIBERS.text}) w
+     returning id`,
+  ],
+  [
+    'jobs',
+    `insert into jobs (id, queue, payload, max_attempts, run_at, singleton_key)
+     select ${SQL_UUID_V7}, $5::text, jsonb_build_object('deliveryId', d.id), ${MAX_JOB_ATTEMPTS},
+       $4::timestamptz, d.id::text || $6::text
+     from {deliveries} d
+     on conflict do nothing
+     returning id`,
+  ],
+];

@@ -1,5 +1,5 @@
-import { and, count, desc, eq, lt, ne, sql, type SQL } from 'drizzle-orm';
-import { executeRows, type DbOrTx } from '../../core/db/database.ts';
+import { and, count, desc, eq, lt, ne, type SQL } from 'drizzle-orm';
+import { runRaw, type DbOrTx, type RawStatement } from '../../core/db/database.ts';
 import { webhookDeliveries, webhooks } from '../../db/schema/webhooks.ts';
 
 export type WebhookRow = typeof webhooks.$inferSelect;
@@ -42,17 +42,20 @@ export async function removeAllOf(db: DbOrTx, accountId: string): Promise<void> 
   await db.delete(webhooks).where(eq(webhooks.accountId, accountId));
 }
 
+// Hand-written: every issuance asks it, inside its transaction.
+export const SUBSCRIBERS: RawStatement = {
+  name: 'webhooks_subscribers',
+  text: `select w.id from webhooks w join accounts a on a.id = w.account_id
+         where $1::text = any(w.events) and a.deleted_at is null
+           and (w.account_id = $2::uuid or (w.all_accounts and 'admin' = any(a.roles)))`,
+};
+
 /**
  * The webhooks an event about `ownerId`'s resources goes to: the owner's own, and every live admin's
  * all-accounts webhook (an admin who lost the role stops receiving other accounts' events at once).
  */
 export async function subscribersOf(db: DbOrTx, eventType: string, ownerId: string): Promise<string[]> {
-  const rows = await executeRows<{ id: string }>(
-    db,
-    sql`select w.id from webhooks w join accounts a on a.id = w.account_id
-        where ${eventType} = any(w.events) and a.deleted_at is null
-          and (w.account_id = ${ownerId} or (w.all_accounts and 'admin' = any(a.roles)))`,
-  );
+  const rows = await runRaw<{ id: string }>(db, SUBSCRIBERS, [eventType, ownerId]);
   return rows.map((r) => r.id);
 }
 

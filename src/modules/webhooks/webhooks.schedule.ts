@@ -28,6 +28,9 @@ export function retryDelayMs(attempt: number, random: () => number = Math.random
   return Math.round(base * (0.8 + 0.4 * random()));
 }
 
+/** Job-level retries of one attempt (a crashed instance, a database away), not delivery attempts. */
+export const MAX_JOB_ATTEMPTS = 10;
+
 export interface DeliverPayload {
   readonly deliveryId: string;
 }
@@ -41,7 +44,7 @@ export async function enqueueAttempt(db: DbOrTx, deliveryId: string, attempt: nu
   const payload: DeliverPayload = { deliveryId };
   return enqueue(db, DELIVER_QUEUE, payload, {
     runAt,
-    maxAttempts: 10,
+    maxAttempts: MAX_JOB_ATTEMPTS,
     singletonKey: attemptKey(deliveryId, attempt),
   });
 }

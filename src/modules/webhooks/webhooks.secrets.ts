@@ -1,4 +1,9 @@
-import { createSecretBox, type SecretBox } from '../../core/crypto/secret-box.ts';
+import {
+  createRotatingSecretBox,
+  createSecretBox,
+  resealUnder,
+  type SecretBox,
+} from '../../core/crypto/secret-box.ts';
 import type { DbOrTx } from '../../core/db/database.ts';
 import * as repo from './webhooks.repository.ts';
 
@@ -10,19 +15,7 @@ const PURPOSE = 'webhook-secrets';
  * @example const box = webhookSecretBox(config.masterKey, config.masterKeyPrevious)
  */
 export function webhookSecretBox(current: Buffer, previous?: Buffer): SecretBox {
-  const box = createSecretBox(current, PURPOSE);
-  const old = previous ? createSecretBox(previous, PURPOSE) : undefined;
-  return {
-    seal: (plaintext) => box.seal(plaintext),
-    open(sealed) {
-      try {
-        return box.open(sealed);
-      } catch (error) {
-        if (!old) throw error;
-        return old.open(sealed);
-      }
-    },
-  };
+  return createRotatingSecretBox(current, previous, PURPOSE);
 }
 
 /**
@@ -36,18 +29,9 @@ export async function resealWebhookSecrets(db: DbOrTx, from: Buffer, to: Buffer)
   const previous = createSecretBox(from, PURPOSE);
   const changed: { id: string; secretSealed: string }[] = [];
   for (const row of await repo.allSealedSecrets(db)) {
-    if (opens(current, row.secretSealed)) continue;
-    changed.push({ id: row.id, secretSealed: current.seal(previous.open(row.secretSealed)) });
+    const next = resealUnder(current, previous, row.secretSealed);
+    if (next !== undefined) changed.push({ id: row.id, secretSealed: next });
   }
   await repo.updateSealedSecrets(db, changed);
   return changed.length;
-}
-
-function opens(box: SecretBox, sealed: string): boolean {
-  try {
-    box.open(sealed);
-    return true;
-  } catch {
-    return false;
-  }
 }

@@ -1,12 +1,18 @@
-import { desc, isNull } from 'drizzle-orm';
+import { desc, eq, isNull } from 'drizzle-orm';
 import { createPrivateKey, type KeyObject } from 'node:crypto';
 import { exportJWK, exportPKCS8, generateKeyPair, importJWK, type CryptoKey, type JWK } from 'jose';
 import type { Db } from '../../../core/db/database.ts';
-import { createSecretBox, type SecretBox } from '../../../core/crypto/secret-box.ts';
+import {
+  createRotatingSecretBox,
+  createSecretBox,
+  resealUnder,
+  type SecretBox,
+} from '../../../core/crypto/secret-box.ts';
 import { newId } from '../../../core/ids.ts';
 import { signingKeys } from '../../../db/schema/signing-keys.ts';
 
 export const TOKEN_ALGORITHM = 'EdDSA';
+const PURPOSE = 'signing-keys';
 
 /**
  * How stale an instance's idea of the active key may be: before signing, a key list older than this is
@@ -38,10 +44,13 @@ export class SigningKeyStore {
   private readonly db: Db;
   private readonly retentionMs: number;
 
-  /** `retentionMs`: how long a retired key stays published (at least the access-token lifetime). */
-  constructor(db: Db, masterKey: Buffer, retentionMs: number) {
+  /**
+   * `retentionMs`: how long a retired key stays published (at least the access-token lifetime).
+   * `previousMasterKey` (MASTER_KEY_PREVIOUS): during a master-key rotation, keys sealed under it still open.
+   */
+  constructor(db: Db, masterKey: Buffer, retentionMs: number, previousMasterKey?: Buffer) {
     this.db = db;
-    this.box = createSecretBox(masterKey, 'signing-keys');
+    this.box = createRotatingSecretBox(masterKey, previousMasterKey, PURPOSE);
     this.retentionMs = retentionMs;
   }
 
@@ -165,4 +174,29 @@ export class SigningKeyStore {
     const cutoff = Date.now() - this.retentionMs;
     return this.keys.filter((k) => k.retiredAt === null || k.retiredAt.getTime() > cutoff);
   }
+}
+
+/**
+ * `bulwark keys rotate-master`: reseals every signing key's private key still under `from` (the previous
+ * master key) with `to`, each in its own update (idempotent: keys already under `to` are left alone).
+ * Instances running with MASTER_KEY_PREVIOUS open either meanwhile. Returns how many were resealed.
+ * @example await resealSigningKeys(db, previousMasterKey, masterKey)
+ */
+export async function resealSigningKeys(db: Db, from: Buffer, to: Buffer): Promise<number> {
+  const current = createSecretBox(to, PURPOSE);
+  const previous = createSecretBox(from, PURPOSE);
+  let resealed = 0;
+  await db.transaction(async (tx) => {
+    const rows = await tx
+      .select({ id: signingKeys.id, sealed: signingKeys.privateKeyEncrypted })
+      .from(signingKeys)
+      .for('update');
+    for (const row of rows) {
+      const next = resealUnder(current, previous, row.sealed);
+      if (next === undefined) continue;
+      await tx.update(signingKeys).set({ privateKeyEncrypted: next }).where(eq(signingKeys.id, row.id));
+      resealed++;
+    }
+  });
+  return resealed;
 }
