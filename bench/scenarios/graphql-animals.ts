@@ -44,7 +44,8 @@ export const graphqlAnimals: Scenario = {
   name: 'graphql-animals',
   description:
     'POST /graphql `animals(first: 50) { edges { node { owner { name } zoo { name } images { url } } } }` over ' +
-    '1,000 seeded animals. Bulwark: Yoga + Pothos, per-request DataLoaders (4 statements); bare: node:http + pg, ' +
+    '1,000 seeded animals. Bulwark: Yoga + Pothos + graphql-jit, graphql-armor and cost limits, per-request ' +
+    'DataLoaders (4 prepared statements); bare: node:http + pg, ' +
     'the same 4 statements, the same JSON',
   goalRatio: 0.6,
   p99GoalMs: 50,

@@ -8,7 +8,19 @@ declare module 'autocannon' {
     timeout?: number;
     method?: string;
     headers?: Record<string, string>;
-    body?: string;
+    body?: string | Buffer;
+    /** Requests per second over all connections (a fixed rate instead of as fast as possible). */
+    overallRate?: number;
+    /** A sequence of requests; `setupRequest` may change each one before it is sent (e.g. its body). */
+    requests?: RequestSpec[];
+  }
+
+  interface RequestSpec {
+    method?: string;
+    path?: string;
+    headers?: Record<string, string>;
+    body?: string | Buffer;
+    setupRequest?: (request: RequestSpec) => RequestSpec;
   }
 
   interface Histogram {
@@ -36,4 +48,5 @@ declare module 'autocannon' {
 
   function autocannon(options: Options): Promise<Result>;
   export default autocannon;
+  export type { Result };
 }

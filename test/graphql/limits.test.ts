@@ -61,6 +61,41 @@ describe('limits, checked before execution', () => {
     expect(statements.seen).toEqual([]);
   });
 
+  it.each(ATTACKS)(
+    'refuses $name again once its document is cached (parse, validation, compiled query)',
+    async ({ query, message }) => {
+      // The first request above put the document in every cache; the limits must still apply to it.
+      for (let i = 0; i < 2; i++) {
+        statements.reset();
+        const result = await gql(t, query, {}, user.headers);
+        expect(result.data ?? null).toBeNull();
+        expect(result.errors?.[0]?.message).toMatch(message);
+        expect(statements.seen).toEqual([]);
+      }
+    },
+  );
+
+  it("the cost of a cached document is judged with each request's variables", async () => {
+    const query = `query($n: Int) { zoos(first: $n) { edges { node { animals(first: $n) { edges { node { name images { url } } } } } } } }`;
+    // Cheap with 2 (cached cost), then over the limit with 100 on the same document, then cheap again.
+    for (const [n, refused] of [
+      [2, false],
+      [100, true],
+      [2, false],
+      [100, true],
+    ] as const) {
+      statements.reset();
+      const result = await gql(t, query, { n }, user.headers);
+      if (refused) {
+        expect(result.errors?.[0]?.message).toMatch(/cost/i);
+        expect(statements.seen).toEqual([]);
+      } else {
+        expect(result.errors).toBeUndefined();
+        expect(statements.seen.length).toBeGreaterThan(0);
+      }
+    }
+  });
+
   it('control: a reasonable query runs', async () => {
     statements.reset();
     const result = await gql(t, `{ animals(first: 50) { edges { node { ${nest(1)} } } } }`, {}, user.headers);

@@ -151,6 +151,8 @@ export interface GraphqlConfig {
   readonly maxDirectives: number;
   readonly maxTokens: number;
   readonly maxBatch: number;
+  /** Compile each document once with graphql-jit instead of interpreting it on every request. */
+  readonly jit: boolean;
 }
 
 export interface OidcProviderConfig {
@@ -343,6 +345,7 @@ export function loadConfig(env: Env = process.env): Config {
       maxDirectives: read('GRAPHQL_MAX_DIRECTIVES', 20, integerIn(0, 1000), 'an integer 0..1000'),
       maxTokens: read('GRAPHQL_MAX_TOKENS', 2000, integerIn(10, 100_000), 'an integer 10..100000'),
       maxBatch: read('GRAPHQL_MAX_BATCH', 10, integerIn(0, 100), 'an integer 0..100'),
+      jit: read('GRAPHQL_JIT', true, onOff, 'on or off'),
     },
     groups: {
       defaultAggregation: read(

@@ -10,9 +10,8 @@ import {
   type Page,
 } from '../graphql/index.ts';
 import { animalImagesLoader, readUpload, type ImagesService } from '../images/index.ts';
-import { DEFAULT_ORDER, decodeCursor, encodeCursor, pageSize, type Order } from './animals.cursor.ts';
-import * as repo from './animals.repository.ts';
-import { assertId, type AnimalsService } from './animals.service.ts';
+import { DEFAULT_ORDER, encodeCursor, type Order } from './animals.cursor.ts';
+import { assertId, type AnimalsService, type ListPage, type ListQuery } from './animals.service.ts';
 
 interface Deps {
   readonly db: Db;
@@ -21,77 +20,73 @@ interface Deps {
   readonly maxUploadBytes: number;
 }
 
-const zooLoader = (ctx: GraphqlContext, db: Db) =>
+const zooLoader = (ctx: GraphqlContext, animals: AnimalsService) =>
   ctx.loader<string, ZooRow | null>('zoo', async (ids) => {
-    const byId = new Map((await repo.zoosByIds(db, ids)).map((z) => [z.id, z]));
+    const byId = new Map((await animals.zoosByIds(ids)).map((z) => [z.id, z]));
     return ids.map((id) => byId.get(id) ?? null);
   });
 
-const animalLoader = (ctx: GraphqlContext, db: Db) =>
+const animalLoader = (ctx: GraphqlContext, animals: AnimalsService) =>
   ctx.loader<string, AnimalRow | null>('animal', async (ids) => {
-    const byId = new Map((await repo.animalsByIds(db, ids)).map((a) => [a.id, a]));
+    const byId = new Map((await animals.animalsByIds(ids)).map((a) => [a.id, a]));
     return ids.map((id) => byId.get(id) ?? null);
   });
 
-/** A page of a top-level list: `limit + 1` rows fetched tell whether a next page exists. */
-function pageOf<T extends AnimalRow | ZooRow>(
-  rows: T[],
-  limit: number,
-  order: Order,
-  after: boolean,
-  total: () => Promise<number>,
-): Page<T> {
-  return {
-    rows: rows.slice(0, limit),
-    hasNextPage: rows.length > limit,
-    hasPreviousPage: after,
-    cursorOf: (row) => encodeCursor(order, row),
-    totalCount: total,
-  };
+/** A service's page as a connection: cursors encoded (only when asked for) in the page's order. */
+const toPage = <T extends AnimalRow | ZooRow>(page: ListPage<T>): Page<T> => ({
+  rows: page.rows,
+  hasNextPage: page.hasNextPage,
+  hasPreviousPage: page.hasPreviousPage,
+  totalCount: page.totalCount,
+  cursorOf: (row) => encodeCursor(page.order, row),
+});
+
+interface PageArgs {
+  readonly first?: number | null | undefined;
+  readonly after?: string | null | undefined;
 }
 
 /**
  * A nested connection (`Zoo.animals`, `User.animals`, `User.zoos`) batched across parents: one loader per
- * distinct (first, after) in the request, one statement for all parents of that loader.
+ * distinct (first, after) in the request, one service call (one statement) for all parents of that loader.
  */
 function nestedPage<T extends AnimalRow | ZooRow>(
   ctx: GraphqlContext,
   key: string,
   parentId: string,
-  args: { first?: number | null; after?: string | null },
-  fetch: (
-    ids: readonly string[],
-    q: { order: Order; after: ReturnType<typeof decodeCursor>; limit: number },
-  ) => Promise<T[]>,
-  parentOf: (row: T) => string,
-  count: (ids: readonly string[]) => Promise<Map<string, number>>,
+  args: PageArgs,
+  pages: (ids: readonly string[], args: PageArgs) => Promise<Map<string, ListPage<T>>>,
 ): Promise<Page<T>> {
-  const limit = pageSize(args.first);
-  const after = decodeCursor(DEFAULT_ORDER, args.after);
-  const loader = ctx.loader<string, T[]>(`${key}:${limit}:${args.after ?? ''}`, async (ids) => {
-    const rows = await fetch(ids, { order: DEFAULT_ORDER, after, limit });
-    const byParent = new Map<string, T[]>();
-    for (const row of rows) byParent.set(parentOf(row), [...(byParent.get(parentOf(row)) ?? []), row]);
-    return ids.map((id) => byParent.get(id) ?? []);
-  });
-  const counter = ctx.loader<string, number>(`${key}:count`, async (ids) => {
-    const counts = await count(ids);
-    return ids.map((id) => counts.get(id) ?? 0);
-  });
-  return loader
-    .load(parentId)
-    .then((rows) => pageOf(rows, limit, DEFAULT_ORDER, after !== undefined, () => counter.load(parentId)));
+  const loader = ctx.loader<string, ListPage<T>>(
+    `${key}:${args.first ?? ''}:${args.after ?? ''}`,
+    async (ids) => {
+      const byParent = await pages(ids, args);
+      return ids.map((id) => byParent.get(id)!);
+    },
+  );
+  return loader.load(parentId).then(toPage);
 }
 
-const orderOf = (
-  value: { field: 'NAME' | 'CREATED_AT'; direction?: 'ASC' | 'DESC' | null } | null | undefined,
-): Order =>
+type OrderArg = { field: 'NAME' | 'CREATED_AT'; direction?: 'ASC' | 'DESC' | null } | null | undefined;
+
+const orderOf = (value: OrderArg): Order =>
   value
     ? {
         field: value.field === 'NAME' ? 'name' : 'createdAt',
         direction: value.direction === 'DESC' ? 'desc' : 'asc',
       }
     : DEFAULT_ORDER;
+
+/**
+ * The resolver of a top-level list (`animals`, `zoos`): its GraphQL arguments to the service's list, the
+ * page back as a connection.
+ */
+const listResolver =
+  <T extends AnimalRow | ZooRow, F>(list: (query: ListQuery<F>) => Promise<ListPage<T>>) =>
+  async (_root: unknown, args: PageArgs & { filter?: F | null; orderBy?: OrderArg }): Promise<Page<T>> =>
+    toPage(
+      await list({ first: args.first, after: args.after, order: orderOf(args.orderBy), filter: args.filter }),
+    );
 
 const optionalId = (value: string | null | undefined, argument: string) =>
   value === null || value === undefined ? null : assertId(value, argument);
@@ -118,7 +113,7 @@ export function defineAnimalsGraphql(builder: Builder, deps: Deps): void {
       zoo: t.field({
         type: 'Zoo',
         nullable: true,
-        resolve: (a, _args, ctx) => (a.zooId ? zooLoader(ctx, db).load(a.zooId) : null),
+        resolve: (a, _args, ctx) => (a.zooId ? zooLoader(ctx, animals).load(a.zooId) : null),
       }),
       images: t.field({
         type: ['Image'],
@@ -141,15 +136,7 @@ export function defineAnimalsGraphql(builder: Builder, deps: Deps): void {
         type: 'AnimalConnection',
         args: { first: t.arg.int(), after: t.arg.string() },
         resolve: (z, args, ctx) =>
-          nestedPage(
-            ctx,
-            'zoo.animals',
-            z.id,
-            args,
-            (ids, q) => repo.animalsOfParents(db, 'zooId', ids, q),
-            (a) => a.zooId!,
-            (ids) => repo.countAnimalsOf(db, 'zooId', ids),
-          ),
+          nestedPage(ctx, 'zoo.animals', z.id, args, (ids, q) => animals.animalsOf('zooId', ids, q)),
       }),
       createdAt: t.field({ type: 'DateTime', resolve: (z) => z.createdAt }),
       updatedAt: t.field({ type: 'DateTime', resolve: (z) => z.updatedAt }),
@@ -161,29 +148,12 @@ export function defineAnimalsGraphql(builder: Builder, deps: Deps): void {
       type: 'AnimalConnection',
       args: { first: t.arg.int(), after: t.arg.string() },
       resolve: (u, args, ctx) =>
-        nestedPage(
-          ctx,
-          'user.animals',
-          u.id,
-          args,
-          (ids, q) => repo.animalsOfParents(db, 'ownerId', ids, q),
-          (a) => a.ownerId,
-          (ids) => repo.countAnimalsOf(db, 'ownerId', ids),
-        ),
+        nestedPage(ctx, 'user.animals', u.id, args, (ids, q) => animals.animalsOf('ownerId', ids, q)),
     }),
     zoos: t.field({
       type: 'ZooConnection',
       args: { first: t.arg.int(), after: t.arg.string() },
-      resolve: (u, args, ctx) =>
-        nestedPage(
-          ctx,
-          'user.zoos',
-          u.id,
-          args,
-          (ids, q) => repo.zoosOfOwners(db, ids, q),
-          (z) => z.ownerId,
-          (ids) => repo.countZoosOf(db, ids),
-        ),
+      resolve: (u, args, ctx) => nestedPage(ctx, 'user.zoos', u.id, args, (ids, q) => animals.zoosOf(ids, q)),
     }),
   }));
 
@@ -217,14 +187,6 @@ export function defineAnimalsGraphql(builder: Builder, deps: Deps): void {
     }),
   });
 
-  const filterText = (value: string | null | undefined, argument: string) => {
-    if (value && value.length > 100)
-      throw new AppError('VALIDATION_FAILED', `${argument} is too long.`, {
-        errors: [{ path: argument, message: 'at most 100 characters' }],
-      });
-    return value ?? null;
-  };
-
   builder.queryFields((t) => ({
     node: t.field({
       type: 'Node',
@@ -235,8 +197,8 @@ export function defineAnimalsGraphql(builder: Builder, deps: Deps): void {
         if (!isUuid(id)) return null;
         const key = id.toLowerCase();
         const [animal, zoo, user] = await Promise.all([
-          animalLoader(ctx, db).load(key),
-          zooLoader(ctx, db).load(key),
+          animalLoader(ctx, animals).load(key),
+          zooLoader(ctx, animals).load(key),
           userLoader(ctx, db).load(key),
         ]);
         return animal ?? zoo ?? user ?? null;
@@ -246,13 +208,14 @@ export function defineAnimalsGraphql(builder: Builder, deps: Deps): void {
       type: 'Animal',
       nullable: true,
       args: { id: t.arg.id({ required: true }) },
-      resolve: (_root, { id }, ctx) => (isUuid(id) ? animalLoader(ctx, db).load(id.toLowerCase()) : null),
+      resolve: (_root, { id }, ctx) =>
+        isUuid(id) ? animalLoader(ctx, animals).load(id.toLowerCase()) : null,
     }),
     zoo: t.field({
       type: 'Zoo',
       nullable: true,
       args: { id: t.arg.id({ required: true }) },
-      resolve: (_root, { id }, ctx) => (isUuid(id) ? zooLoader(ctx, db).load(id.toLowerCase()) : null),
+      resolve: (_root, { id }, ctx) => (isUuid(id) ? zooLoader(ctx, animals).load(id.toLowerCase()) : null),
     }),
     animals: t.field({
       type: 'AnimalConnection',
@@ -262,19 +225,7 @@ export function defineAnimalsGraphql(builder: Builder, deps: Deps): void {
         filter: t.arg({ type: AnimalFilter }),
         orderBy: t.arg({ type: AnimalOrder }),
       },
-      resolve: async (_root, args) => {
-        const limit = pageSize(args.first);
-        const order = orderOf(args.orderBy);
-        const after = decodeCursor(order, args.after);
-        const filter = {
-          nameContains: filterText(args.filter?.nameContains, 'filter.nameContains'),
-          species: filterText(args.filter?.species, 'filter.species'),
-          zooId: optionalId(args.filter?.zooId, 'filter.zooId'),
-          ownerId: optionalId(args.filter?.ownerId, 'filter.ownerId'),
-        };
-        const rows = await repo.listAnimals(db, { filter, order, after, limit });
-        return pageOf(rows, limit, order, after !== undefined, () => repo.countAnimals(db, filter));
-      },
+      resolve: listResolver((query) => animals.listAnimals(query)),
     }),
     zoos: t.field({
       type: 'ZooConnection',
@@ -284,17 +235,7 @@ export function defineAnimalsGraphql(builder: Builder, deps: Deps): void {
         filter: t.arg({ type: ZooFilter }),
         orderBy: t.arg({ type: ZooOrder }),
       },
-      resolve: async (_root, args) => {
-        const limit = pageSize(args.first);
-        const order = orderOf(args.orderBy);
-        const after = decodeCursor(order, args.after);
-        const filter = {
-          nameContains: filterText(args.filter?.nameContains, 'filter.nameContains'),
-          ownerId: optionalId(args.filter?.ownerId, 'filter.ownerId'),
-        };
-        const rows = await repo.listZoos(db, { filter, order, after, limit });
-        return pageOf(rows, limit, order, after !== undefined, () => repo.countZoos(db, filter));
-      },
+      resolve: listResolver((query) => animals.listZoos(query)),
     }),
   }));
 

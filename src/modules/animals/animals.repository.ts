@@ -1,6 +1,6 @@
 import { and, asc, count, desc, eq, getTableColumns, inArray, lte, sql, type SQL } from 'drizzle-orm';
 import type { PgColumn } from 'drizzle-orm/pg-core';
-import type { DbOrTx } from '../../core/db/database.ts';
+import { preparedPerDb, type Db, type DbOrTx } from '../../core/db/database.ts';
 import { animals, zoos, type AnimalRow, type ZooRow } from '../../db/schema/animals.ts';
 import type { Order, Position } from './animals.cursor.ts';
 
@@ -46,11 +46,40 @@ function keyset(table: typeof animals | typeof zoos, order: Order, after: Positi
   return { condition, orderBy: [direction(column), direction(table.id)] };
 }
 
+const hasFilter = (filter: AnimalFilter | ZooFilter) => Object.values(filter).some((v) => v);
+
+/**
+ * The first page of each list in each order, built and prepared once per database: the common request
+ * (no filter, no cursor) skips Drizzle's SQL building and PostgreSQL's parsing.
+ */
+const firstPages = preparedPerDb((db: Db) => {
+  const statements = new Map<string, ReturnType<typeof prepareFirstPage>>();
+  const prepareFirstPage = (table: typeof animals | typeof zoos, order: Order) => {
+    const { orderBy } = keyset(table, order, undefined);
+    const name = `${table === animals ? 'animals' : 'zoos'}_first_${order.field}_${order.direction}`;
+    return db
+      .select()
+      .from(table)
+      .orderBy(...orderBy)
+      .limit(sql.placeholder('limit'))
+      .prepare(name);
+  };
+  return (table: typeof animals | typeof zoos, order: Order) => {
+    const key = `${table === animals ? 'a' : 'z'}:${order.field}:${order.direction}`;
+    let statement = statements.get(key);
+    if (!statement) statements.set(key, (statement = prepareFirstPage(table, order)));
+    return statement;
+  };
+});
+
 /** One page plus one row (to know whether there is a next page). */
 export async function listAnimals(
-  db: DbOrTx,
+  db: Db,
   query: { filter: AnimalFilter; order: Order; after?: Position | undefined; limit: number },
 ): Promise<AnimalRow[]> {
+  if (!query.after && !hasFilter(query.filter)) {
+    return (await firstPages(db)(animals, query.order).execute({ limit: query.limit + 1 })) as AnimalRow[];
+  }
   const { condition, orderBy } = keyset(animals, query.order, query.after);
   const where = and(...animalConditions(query.filter), condition);
   return db
@@ -70,9 +99,12 @@ export async function countAnimals(db: DbOrTx, filter: AnimalFilter): Promise<nu
 }
 
 export async function listZoos(
-  db: DbOrTx,
+  db: Db,
   query: { filter: ZooFilter; order: Order; after?: Position | undefined; limit: number },
 ): Promise<ZooRow[]> {
+  if (!query.after && !hasFilter(query.filter)) {
+    return await firstPages(db)(zoos, query.order).execute({ limit: query.limit + 1 });
+  }
   const { condition, orderBy } = keyset(zoos, query.order, query.after);
   return db
     .select()
@@ -168,17 +200,27 @@ export async function countZoosOf(db: DbOrTx, ownerIds: readonly string[]): Prom
   return new Map(rows.map((r) => [r.ownerId, r.n]));
 }
 
-export const animalsByIds = (db: DbOrTx, ids: readonly string[]) =>
+// By ids, for the per-request loaders: one statement whatever the number of ids (`= any($1)`).
+const animalsByIdsStatement = preparedPerDb((db: Db) =>
   db
     .select()
     .from(animals)
-    .where(inArray(animals.id, [...ids]));
-
-export const zoosByIds = (db: DbOrTx, ids: readonly string[]) =>
+    .where(sql`${animals.id} = any(${sql.placeholder('ids')}::uuid[])`)
+    .prepare('animals_by_ids'),
+);
+const zoosByIdsStatement = preparedPerDb((db: Db) =>
   db
     .select()
     .from(zoos)
-    .where(inArray(zoos.id, [...ids]));
+    .where(sql`${zoos.id} = any(${sql.placeholder('ids')}::uuid[])`)
+    .prepare('zoos_by_ids'),
+);
+
+export const animalsByIds = (db: Db, ids: readonly string[]): Promise<AnimalRow[]> =>
+  animalsByIdsStatement(db).execute({ ids: [...ids] });
+
+export const zoosByIds = (db: Db, ids: readonly string[]): Promise<ZooRow[]> =>
+  zoosByIdsStatement(db).execute({ ids: [...ids] });
 
 export async function findAnimal(db: DbOrTx, id: string, lock = false): Promise<AnimalRow | undefined> {
   const query = db.select().from(animals).where(eq(animals.id, id));

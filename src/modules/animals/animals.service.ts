@@ -9,6 +9,7 @@ import { accounts } from '../../db/schema/accounts.ts';
 import type { ImageRow } from '../../db/schema/images.ts';
 import { canActFor, type Principal } from '../auth/index.ts';
 import type { ImagesService } from '../images/index.ts';
+import { DEFAULT_ORDER, decodeCursor, pageSize, type Order } from './animals.cursor.ts';
 import * as repo from './animals.repository.ts';
 import {
   assertValid,
@@ -23,6 +24,52 @@ export function assertId(value: string, argument: string): string {
   if (!isUuid(value)) throw validationFailed([{ path: argument, message: 'must be a UUID' }]);
   return value.toLowerCase();
 }
+
+/** One page of a list: the rows, whether more follow, and its total (counted only when asked for). */
+export interface ListPage<T> {
+  readonly rows: readonly T[];
+  readonly order: Order;
+  readonly hasNextPage: boolean;
+  readonly hasPreviousPage: boolean;
+  readonly totalCount: () => Promise<number>;
+}
+
+/** A list request as a client gives it: `first` 1..100 (default 20), an opaque `after`, raw filter values. */
+export interface ListQuery<F> {
+  readonly first?: number | null | undefined;
+  readonly after?: string | null | undefined;
+  readonly order?: Order | undefined;
+  readonly filter?: F | null | undefined;
+}
+type Raw<F> = { readonly [K in keyof F]?: string | null | undefined };
+
+/** The rows of `limit + 1` fetched tell whether a next page exists. */
+function pageOf<T>(
+  rows: readonly T[],
+  limit: number,
+  order: Order,
+  after: boolean,
+  total: () => Promise<number>,
+): ListPage<T> {
+  return {
+    rows: rows.length > limit ? rows.slice(0, limit) : rows,
+    order,
+    hasNextPage: rows.length > limit,
+    hasPreviousPage: after,
+    totalCount: total,
+  };
+}
+
+const filterText = (value: string | null | undefined, argument: string) => {
+  if (value && value.length > 100)
+    throw new AppError('VALIDATION_FAILED', `${argument} is too long.`, {
+      errors: [{ path: argument, message: 'at most 100 characters' }],
+    });
+  return value ?? null;
+};
+
+const optionalId = (value: string | null | undefined, argument: string) =>
+  value === null || value === undefined ? null : assertId(value, argument);
 
 const notYours = (what: string) => forbidden(`Only the ${what}'s owner or an admin may do this.`);
 
@@ -40,6 +87,100 @@ export class AnimalsService {
 
   private get db() {
     return this.ctx.database.db;
+  }
+
+  /** A page of animals, filtered (name contains, species, zoo, owner) and ordered, stable by id. */
+  async listAnimals(query: ListQuery<Raw<repo.AnimalFilter>>): Promise<ListPage<AnimalRow>> {
+    const limit = pageSize(query.first);
+    const order = query.order ?? DEFAULT_ORDER;
+    const after = decodeCursor(order, query.after);
+    const filter: repo.AnimalFilter = {
+      nameContains: filterText(query.filter?.nameContains, 'filter.nameContains'),
+      species: filterText(query.filter?.species, 'filter.species'),
+      zooId: optionalId(query.filter?.zooId, 'filter.zooId'),
+      ownerId: optionalId(query.filter?.ownerId, 'filter.ownerId'),
+    };
+    const rows = await repo.listAnimals(this.db, { filter, order, after, limit });
+    return pageOf(rows, limit, order, after !== undefined, () => repo.countAnimals(this.db, filter));
+  }
+
+  /** A page of zoos, filtered (name contains, owner) and ordered, stable by id. */
+  async listZoos(query: ListQuery<Raw<repo.ZooFilter>>): Promise<ListPage<ZooRow>> {
+    const limit = pageSize(query.first);
+    const order = query.order ?? DEFAULT_ORDER;
+    const after = decodeCursor(order, query.after);
+    const filter: repo.ZooFilter = {
+      nameContains: filterText(query.filter?.nameContains, 'filter.nameContains'),
+      ownerId: optionalId(query.filter?.ownerId, 'filter.ownerId'),
+    };
+    const rows = await repo.listZoos(this.db, { filter, order, after, limit });
+    return pageOf(rows, limit, order, after !== undefined, () => repo.countZoos(this.db, filter));
+  }
+
+  /** Animals by id, in no particular order (for batched loads); unknown ids are left out. */
+  animalsByIds(ids: readonly string[]): Promise<AnimalRow[]> {
+    return repo.animalsByIds(this.db, ids);
+  }
+
+  zoosByIds(ids: readonly string[]): Promise<ZooRow[]> {
+    return repo.zoosByIds(this.db, ids);
+  }
+
+  /**
+   * The first page of animals of each parent (zoo or owner) in one statement, for batched nested lists;
+   * `after` applies to every parent's page.
+   */
+  async animalsOf(
+    parent: 'zooId' | 'ownerId',
+    parentIds: readonly string[],
+    query: { first?: number | null | undefined; after?: string | null | undefined },
+  ): Promise<Map<string, ListPage<AnimalRow>>> {
+    return this.nestedPages(
+      parentIds,
+      query,
+      (q) => repo.animalsOfParents(this.db, parent, parentIds, q),
+      (a) => (parent === 'zooId' ? a.zooId! : a.ownerId),
+      () => repo.countAnimalsOf(this.db, parent, parentIds),
+    );
+  }
+
+  /** The first page of zoos of each owner in one statement. */
+  async zoosOf(
+    ownerIds: readonly string[],
+    query: { first?: number | null | undefined; after?: string | null | undefined },
+  ): Promise<Map<string, ListPage<ZooRow>>> {
+    return this.nestedPages(
+      ownerIds,
+      query,
+      (q) => repo.zoosOfOwners(this.db, ownerIds, q),
+      (z) => z.ownerId,
+      () => repo.countZoosOf(this.db, ownerIds),
+    );
+  }
+
+  private async nestedPages<T>(
+    parentIds: readonly string[],
+    query: { first?: number | null | undefined; after?: string | null | undefined },
+    fetch: (q: { order: Order; after: ReturnType<typeof decodeCursor>; limit: number }) => Promise<T[]>,
+    parentOf: (row: T) => string,
+    count: () => Promise<Map<string, number>>,
+  ): Promise<Map<string, ListPage<T>>> {
+    const limit = pageSize(query.first);
+    const after = decodeCursor(DEFAULT_ORDER, query.after);
+    const byParent = new Map<string, T[]>();
+    for (const row of await fetch({ order: DEFAULT_ORDER, after, limit })) {
+      const rows = byParent.get(parentOf(row));
+      if (rows) rows.push(row);
+      else byParent.set(parentOf(row), [row]);
+    }
+    // One count statement for all parents, run once and only when a page's totalCount is asked for.
+    let counts: Promise<Map<string, number>> | undefined;
+    const pages = new Map<string, ListPage<T>>();
+    for (const id of parentIds) {
+      const total = async () => (await (counts ??= count())).get(id) ?? 0;
+      pages.set(id, pageOf(byParent.get(id) ?? [], limit, DEFAULT_ORDER, after !== undefined, total));
+    }
+    return pages;
   }
 
   async createAnimal(principal: Principal, raw: unknown): Promise<AnimalRow> {

@@ -12,9 +12,10 @@ export const DEFAULT_FIRST = 20;
 export function defineConnection(builder: Builder, node: 'Animal' | 'Zoo'): void {
   // Both connections share the code; the rows differ only in type (an Animal or a Zoo page).
   type Row = SchemaTypes['Objects']['Animal'];
-  const edge = builder.objectRef<{ cursor: string; node: Row }>(`${node}Edge`).implement({
+  // An edge is its page and row: the cursor is only encoded when a query asks for it.
+  const edge = builder.objectRef<{ page: Page<Row>; node: Row }>(`${node}Edge`).implement({
     fields: (t) => ({
-      cursor: t.exposeString('cursor'),
+      cursor: t.string({ resolve: (e) => e.page.cursorOf(e.node) }),
       node: t.field({ type: node, resolve: (e) => e.node as never }),
     }),
   });
@@ -22,7 +23,7 @@ export function defineConnection(builder: Builder, node: 'Animal' | 'Zoo'): void
     fields: (t) => ({
       edges: t.field({
         type: [edge],
-        resolve: (page: Page<Row>) => page.rows.map((row) => ({ cursor: page.cursorOf(row), node: row })),
+        resolve: (page: Page<Row>) => page.rows.map((row) => ({ page, node: row })),
       }),
       pageInfo: t.field({
         type: PageInfo(builder),

@@ -40,16 +40,57 @@ export function limitPlugins(config: GraphqlConfig): Plugin[] {
   return plugins;
 }
 
-function costPlugin(maxCost: number): Plugin {
+/** Cached costs per parsed document: at most this many variable sets each (then the set starts afresh). */
+const COSTS_PER_DOCUMENT = 64;
+/** Variables longer than this as JSON are not remembered (the cache must not hold large request bodies). */
+const MAX_KEY_LENGTH = 512;
+
+const variablesKey = (operationName: string | undefined, variables: Record<string, unknown>) => {
+  try {
+    const key = `${operationName ?? ''}\n${JSON.stringify(variables)}`;
+    return key.length <= MAX_KEY_LENGTH ? key : undefined;
+  } catch {
+    return undefined;
+  }
+};
+
+/**
+ * The cost check. A document's cost depends only on the document, the operation and the variables, so it
+ * is computed once per (document, operation, variables) and remembered: Yoga's parser cache (an LRU keyed
+ * by the query text) hands back the same DocumentNode for the same text, and the costs live in a WeakMap
+ * beside it, so they go when the document leaves that cache. The limit is compared on every request, cached
+ * or not.
+ */
+export function costPlugin(maxCost: number): Plugin {
+  const costs = new WeakMap<DocumentNode, Map<string, number>>();
+  const costOf = (args: {
+    schema: unknown;
+    document: unknown;
+    variableValues?: unknown;
+    operationName?: unknown;
+  }) => {
+    const document = args.document as DocumentNode;
+    const variables = (args.variableValues ?? {}) as Record<string, unknown>;
+    const operationName = typeof args.operationName === 'string' ? args.operationName : undefined;
+    const key = variablesKey(operationName, variables);
+    let byKey = costs.get(document);
+    const known = key === undefined ? undefined : byKey?.get(key);
+    if (known !== undefined) return known;
+    const cost = getComplexity({
+      schema: args.schema as GraphQLSchema,
+      query: document,
+      variables,
+      ...(operationName !== undefined ? { operationName } : {}),
+      estimators: [connectionEstimator, simpleEstimator({ defaultComplexity: 1 })],
+    });
+    if (key === undefined) return cost;
+    if (!byKey || byKey.size >= COSTS_PER_DOCUMENT) costs.set(document, (byKey = new Map<string, number>()));
+    byKey.set(key, cost);
+    return cost;
+  };
   return {
     onExecute({ args, setResultAndStopExecution }) {
-      const cost = getComplexity({
-        schema: args.schema as GraphQLSchema,
-        query: args.document as DocumentNode,
-        variables: (args.variableValues ?? {}) as Record<string, unknown>,
-        ...(typeof args.operationName === 'string' ? { operationName: args.operationName } : {}),
-        estimators: [connectionEstimator, simpleEstimator({ defaultComplexity: 1 })],
-      });
+      const cost = costOf(args);
       if (cost > maxCost) {
         setResultAndStopExecution({
           errors: [

@@ -1,3 +1,4 @@
+import { useGraphQlJit } from '@envelop/graphql-jit';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -67,6 +68,9 @@ export async function graphqlRoutes(
     plugins: [
       useCSRFPrevention({ requestHeaders: [CSRF_HEADER, 'x-csrf-token'] }),
       ...(limitPlugins(config.graphql) as Plugin<GraphqlContext>[]),
+      // After the limits: a document refused by its cost never reaches the compiler. Compiled queries are
+      // kept per parsed document (Yoga's parser cache gives the same DocumentNode for the same text).
+      ...(config.graphql.jit ? [useGraphQlJit() as Plugin<GraphqlContext>] : []),
       errorsPlugin(),
     ],
   });
@@ -90,6 +94,12 @@ export async function graphqlRoutes(
     if (response.headers.get('content-type')?.startsWith('text/html'))
       reply.header('content-security-policy', GRAPHIQL_CSP);
     reply.status(response.status);
+    // A JSON result is one string already: sent as such it goes out with a content-length in one write,
+    // where piping the body stream costs a chunked encoding and a stream per request. Anything else (an
+    // event stream, GraphiQL's page) is piped as it comes.
+    const type = response.headers.get('content-type') ?? '';
+    if (type.startsWith('application/json') || type.startsWith('application/graphql-response+json'))
+      return reply.send(await response.text());
     return reply.send(response.body);
   };
   app.route({

@@ -1,5 +1,5 @@
-import { and, inArray, isNull } from 'drizzle-orm';
-import type { Db } from '../../core/db/database.ts';
+import { and, isNull, sql } from 'drizzle-orm';
+import { preparedPerDb, type Db } from '../../core/db/database.ts';
 import { AppError } from '../../core/errors/app-error.ts';
 import { accounts } from '../../db/schema/accounts.ts';
 import { createAccount } from '../accounts/index.ts';
@@ -22,14 +22,20 @@ import type { GraphqlContext } from './graphql.context.ts';
  */
 export function userLoader(ctx: GraphqlContext, db: Db) {
   return ctx.loader<string, UserNode | undefined>('user', async (ids) => {
-    const rows = await db
-      .select({ id: accounts.id, name: accounts.name, email: accounts.email, createdAt: accounts.createdAt })
-      .from(accounts)
-      .where(and(inArray(accounts.id, [...ids]), isNull(accounts.deletedAt)));
+    const rows = await usersByIds(db).execute({ ids: [...ids] });
     const byId = new Map(rows.map((r) => [r.id, r]));
     return ids.map((id) => byId.get(id));
   });
 }
+
+// Prepared once per database: a list of animals reads its owners on every request.
+const usersByIds = preparedPerDb((db: Db) =>
+  db
+    .select({ id: accounts.id, name: accounts.name, email: accounts.email, createdAt: accounts.createdAt })
+    .from(accounts)
+    .where(and(sql`${accounts.id} = any(${sql.placeholder('ids')}::uuid[])`, isNull(accounts.deletedAt)))
+    .prepare('graphql_users_by_ids'),
+);
 
 /** Users the request has just signed in as (register, login, refresh): their own email is theirs to see. */
 const signedInAs = new WeakSet<UserNode>();

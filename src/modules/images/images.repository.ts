@@ -1,6 +1,5 @@
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
-import type { DbOrTx } from '../../core/db/database.ts';
-import { executeRows } from '../../core/db/database.ts';
+import { executeRows, preparedPerDb, type Db, type DbOrTx } from '../../core/db/database.ts';
 import { images, type ImageRow } from '../../db/schema/images.ts';
 
 export const findImage = async (db: DbOrTx, id: string): Promise<ImageRow | undefined> =>
@@ -9,12 +8,18 @@ export const findImage = async (db: DbOrTx, id: string): Promise<ImageRow | unde
 export const findByHash = async (db: DbOrTx, hash: string): Promise<ImageRow | undefined> =>
   (await db.select().from(images).where(eq(images.contentHash, hash)).limit(1))[0];
 
-export const imagesOfAnimals = (db: DbOrTx, animalIds: readonly string[]) =>
+// Prepared once per database: the images of a page of animals are read on every list request.
+const imagesOfAnimalsStatement = preparedPerDb((db: Db) =>
   db
     .select()
     .from(images)
-    .where(inArray(images.animalId, [...animalIds]))
-    .orderBy(asc(images.createdAt), asc(images.id));
+    .where(sql`${images.animalId} = any(${sql.placeholder('ids')}::uuid[])`)
+    .orderBy(asc(images.createdAt), asc(images.id))
+    .prepare('images_of_animals'),
+);
+
+export const imagesOfAnimals = (db: Db, animalIds: readonly string[]): Promise<ImageRow[]> =>
+  imagesOfAnimalsStatement(db).execute({ ids: [...animalIds] });
 
 /** Each owner's current profile photo (the latest). */
 export const profilePhotosOf = (db: DbOrTx, ownerIds: readonly string[]) =>
