@@ -131,7 +131,7 @@ async function runChunk(deps: PredictDeps, ref: VersionRef, rows: readonly Row[]
         const values = rows.map((r) => r[spec.name]);
         const first = fromNested(values, spec);
         if (typeof first === 'string') throw new AppError('VALIDATION_FAILED', `input ${spec.name} ${first}`);
-        return [spec.name, toOrtTensor(spec.type, first.dims, first.flat)];
+        return [spec.name, toOrtTensor(spec.type, first.dims, [first.flat])];
       }),
     );
     const results = await session.run(feeds);
@@ -147,7 +147,7 @@ async function runChunk(deps: PredictDeps, ref: VersionRef, rows: readonly Row[]
         const prepared = fromNested(row[spec.name], spec);
         if (typeof prepared === 'string')
           throw new AppError('VALIDATION_FAILED', `input ${spec.name} ${prepared}`);
-        return [spec.name, toOrtTensor(spec.type, prepared.dims, prepared.flat)];
+        return [spec.name, toOrtTensor(spec.type, prepared.dims, [prepared.flat])];
       }),
     );
     const results = await session.run(feeds);

@@ -152,13 +152,19 @@ export class ModelRuntime {
     const settings = { ...this.defaults, maxBatchSize: ref.maxBatchSize, maxDelayMs: ref.maxDelayMs };
     if (!batcher) {
       const labels = { model: ref.name, version: String(ref.version) };
-      const m = this.metrics;
+      // Children bound to the labels once: prom-client hashes a label set on every unbound call.
+      const m = this.metrics && {
+        queue: this.metrics.queue.labels(labels),
+        batch: this.metrics.batch.labels(labels),
+        latency: this.metrics.latency.labels(labels),
+        rows: this.metrics.rows.labels(labels),
+      };
       batcher = new Batcher(ref.signature, settings, () => this.session(ref), {
-        queued: (rows) => m?.queue.set(labels, rows),
+        queued: (rows) => m?.queue.set(rows),
         ran: (rows, seconds) => {
-          m?.batch.observe(labels, rows);
-          m?.latency.observe(labels, seconds);
-          m?.rows.inc(labels, rows);
+          m?.batch.observe(rows);
+          m?.latency.observe(seconds);
+          m?.rows.inc(rows);
         },
       });
       this.batchers.set(ref.id, batcher);
