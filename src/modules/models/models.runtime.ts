@@ -18,6 +18,8 @@ export interface VersionRef {
   readonly signature: ModelSignature;
   readonly maxBatchSize: number;
   readonly maxDelayMs: number;
+  /** This version's queue bound in rows; the runtime's default when absent. */
+  readonly maxQueue?: number;
 }
 
 interface Loaded {
@@ -149,7 +151,12 @@ export class ModelRuntime {
   /** The batcher of a version, created with the version's settings. */
   batcher(ref: VersionRef): Batcher {
     let batcher = this.batchers.get(ref.id);
-    const settings = { ...this.defaults, maxBatchSize: ref.maxBatchSize, maxDelayMs: ref.maxDelayMs };
+    const settings = {
+      ...this.defaults,
+      maxBatchSize: ref.maxBatchSize,
+      maxDelayMs: ref.maxDelayMs,
+      maxQueueRows: ref.maxQueue ?? this.defaults.maxQueueRows,
+    };
     if (!batcher) {
       const labels = { model: ref.name, version: String(ref.version) };
       // Children bound to the labels once: prom-client hashes a label set on every unbound call.

@@ -143,6 +143,7 @@ export async function registerVersion(
         signature,
         maxBatchSize: defaults.maxBatchSize,
         maxDelayMs: defaults.maxDelayMs,
+        maxQueue: defaults.maxQueueRows,
       });
       if (!row) throw conflict(`Version ${number} of ${name} exists already.`);
       return { model, version: row };
@@ -166,6 +167,7 @@ export const refOf = (model: repo.ModelRow, v: repo.VersionRow): VersionRef => (
   signature: v.signature,
   maxBatchSize: v.maxBatchSize,
   maxDelayMs: v.maxDelayMs,
+  maxQueue: v.maxQueue,
 });
 
 /** The version a request means: `?version=`, else the production alias, else the latest. */
@@ -211,7 +213,7 @@ export async function patchVersion(
   principal: Principal,
   name: string,
   version: number,
-  changes: { max_batch_size?: number; max_delay_ms?: number },
+  changes: { max_batch_size?: number; max_delay_ms?: number; max_queue?: number },
 ) {
   const model = await ownModel(deps.ctx, principal, name);
   const row = await repo.findVersion(deps.ctx.database.db, model.id, version);
@@ -219,6 +221,7 @@ export async function patchVersion(
   const updated = await repo.updateVersion(deps.ctx.database.db, row.id, {
     maxBatchSize: changes.max_batch_size ?? row.maxBatchSize,
     maxDelayMs: changes.max_delay_ms ?? row.maxDelayMs,
+    maxQueue: changes.max_queue ?? row.maxQueue,
   });
   deps.runtime.forget(name);
   deps.runtime.batcher(refOf(model, updated!));
