@@ -1,11 +1,11 @@
-import { InferenceSession } from 'onnxruntime-node';
+import type { InferenceSession } from 'onnxruntime-node';
 import type { AppContext } from '../../core/context.ts';
 import { conflict, forbidden, notFound, validationFailed } from '../../core/errors/app-error.ts';
 import { newId } from '../../core/ids.ts';
 import type { ModelSignature, TensorSpec } from '../../db/schema/models.ts';
 import { canActFor, type Principal } from '../auth/index.ts';
 import * as repo from './models.repository.ts';
-import type { ModelRuntime, VersionRef } from './models.runtime.ts';
+import { openSession, type ModelRuntime, type VersionRef } from './models.runtime.ts';
 import { isElementType } from './models.tensors.ts';
 
 export const MODEL_NAME = '^[a-z0-9][a-z0-9._-]{0,62}$';
@@ -59,7 +59,7 @@ export async function readSignature(
 ): Promise<{ session: InferenceSession; signature: ModelSignature }> {
   let session: InferenceSession;
   try {
-    session = await InferenceSession.create(bytes);
+    session = await openSession(bytes);
   } catch (error) {
     const reason = String((error as Error).message ?? error)
       .split('\n')[0]!
@@ -117,12 +117,13 @@ export async function registerVersion(
   fields: UploadFields,
 ): Promise<{ model: repo.ModelRow; version: repo.VersionRow }> {
   const { ctx, runtime } = deps;
+  let opened: InferenceSession | undefined;
   try {
     if (!file) throw validationFailed([{ path: '/body/file', message: 'is required (an ONNX model file)' }]);
     const { name, version, description } = checkFields(fields);
     const bytes = await ctx.storage.get(file.blobKey);
     const { session, signature } = await readSignature(bytes ?? Buffer.alloc(0));
-    await session.release();
+    opened = session;
     const { models: defaults } = ctx.config;
     const result = await ctx.database.db.transaction(async (tx) => {
       let model = await repo.lockModel(tx, name);
@@ -149,10 +150,11 @@ export async function registerVersion(
       return { model, version: row };
     });
     runtime.forget(result.model.name);
-    // Warm the cache: the first prediction does not pay for loading.
-    await runtime.session(refOf(result.model, result.version)).catch(() => {});
+    // The session that read the signature warms the cache: the first prediction does not load the file.
+    runtime.adopt(refOf(result.model, result.version), session);
     return result;
   } catch (error) {
+    await opened?.release().catch(() => {});
     if (file) await ctx.storage.delete(file.blobKey);
     throw error;
   }
