@@ -162,6 +162,23 @@ describe('micro-batching', () => {
     expect((await patch('mlp', { max_queue: 48 })).json().max_queue).toBe(48);
   });
 
+  it('an idle version runs a lone request at once: max_delay_ms only bounds gathering beside a run', async () => {
+    const patch = await t.app.inject({
+      method: 'PATCH',
+      url: '/v1/models/mlp/versions/1',
+      headers: user.headers,
+      payload: { max_batch_size: 32, max_delay_ms: 1000 },
+    });
+    expect(patch.statusCode, patch.body).toBe(200);
+    const before = await batchRuns();
+    const started = performance.now();
+    const res = await predict('mlp', { x: [rowOf(3)] });
+    expect(res.statusCode).toBe(200);
+    // A fixed 1 s window would hold it for 1 s; continuous batching does not wait for company.
+    expect(performance.now() - started).toBeLessThan(500);
+    expect((await batchRuns()).runs - before.runs).toBe(1);
+  });
+
   it('exposes queue depth, batch sizes, latency and rows in /metrics', async () => {
     const text = (await t.app.inject({ url: '/metrics' })).body;
     for (const name of [
