@@ -83,23 +83,29 @@ export function fromNested(value: unknown, spec: TensorSpec): Prepared | string 
   const problem = dimsProblem(dims, spec);
   if (problem) return problem;
   const flat: Scalar[] = [];
-  const walk = (node: unknown, depth: number, at: string): string | undefined => {
+  // The element's place (`[0][3]`) is spelled out only for the message of a problem, not on every element.
+  const path: number[] = [];
+  const at = () => path.map((i) => `[${i}]`).join('');
+  const walk = (node: unknown, depth: number): string | undefined => {
     if (depth === dims.length) {
-      if (Array.isArray(node)) return `element ${at} is nested deeper than the rest`;
+      if (Array.isArray(node)) return `element ${at()} is nested deeper than the rest`;
       const bad = elementProblem(spec.type as ElementType, node);
-      if (bad) return `element ${at} ${bad}`;
+      if (bad) return `element ${at()} ${bad}`;
       flat.push(node as Scalar);
       return undefined;
     }
     if (!Array.isArray(node) || node.length !== dims[depth])
-      return `is ragged: ${at || 'the value'} does not have ${dims[depth]} elements like its siblings`;
+      return `is ragged: ${at() || 'the value'} does not have ${dims[depth]} elements like its siblings`;
+    path.push(0);
     for (let i = 0; i < node.length; i++) {
-      const bad = walk(node[i], depth + 1, `${at}[${i}]`);
+      path[depth] = i;
+      const bad = walk(node[i], depth + 1);
       if (bad) return bad;
     }
+    path.pop();
     return undefined;
   };
-  return walk(value, 0, '') ?? { dims, flat };
+  return walk(value, 0) ?? { dims, flat };
 }
 
 /** Validates a flat V2 tensor's `data` against its `shape` and the signature. */
