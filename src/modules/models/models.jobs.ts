@@ -91,7 +91,9 @@ export async function createJob(
       else checkRow(signature, batched, row as Row, total, errors);
       if (errors.length >= MAX_LISTED_ERRORS) break;
       total++;
-      if (errors.length === 0 && !out.write(`${JSON.stringify(row)}\n`)) await once(out, 'drain');
+      // Storage failing while the reader waits for it to drain ends the wait too (stored rejects).
+      if (errors.length === 0 && !out.write(`${JSON.stringify(row)}\n`))
+        await Promise.race([once(out, 'drain'), stored]);
     }
     if (errors.length > 0)
       throw validationFailed(
