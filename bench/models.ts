@@ -8,11 +8,18 @@ import { InferenceSession, Tensor } from 'onnxruntime-node';
 import { killAllChildren, startServer, type ServerChild } from './lib/children.ts';
 import { obtainCredentials } from './lib/credentials.ts';
 import { prepareDatabase } from './lib/database.ts';
-import { measure, median, type RunStats } from './lib/load.ts';
+import { ceiling } from './models-ceiling.ts';
+import { measure, median, summarize, type RunStats, type ServerSummary } from './lib/load.ts';
 import { machine } from './lib/settings.ts';
 
 const FIXTURES = path.join(import.meta.dirname, '..', 'test', 'fixtures', 'models');
 const duration = Number(process.env.BENCH_DURATION ?? 5);
+// On and off alternate within one run of the bench, so both see the same machine (BENCH_RUNS pairs).
+const runs = Number(process.env.BENCH_RUNS ?? 3);
+const parts = new Set((process.env.BENCH_MODELS_PARTS ?? 'mlp,iris').split(','));
+const profileDir = process.env.BENCH_PROFILE?.trim() || undefined;
+// `on` or `off` alone (BENCH_MODELS_MODES) profiles one side.
+const modes = new Set((process.env.BENCH_MODELS_MODES ?? 'on,off').split(','));
 const log = (message: string) => process.stderr.write(`${message}\n`);
 
 async function uploadModel(url: string, token: string, name: string, file: string): Promise<void> {
@@ -43,6 +50,14 @@ async function eventLoopLagP99(url: string): Promise<number | null> {
   return match ? Math.round(Number(match[1]) * 1e5) / 100 : null;
 }
 
+/** Inference runs and rows of the MLP so far, from /metrics (the delta over a run gives rows per run). */
+async function mlpRuns(url: string): Promise<{ runs: number; rows: number }> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const read = (metric: string) =>
+    Number(new RegExp(`^${metric}\\{model="mlp",version="1"\\} ([\\d.e+]+)`, 'm').exec(text)?.[1] ?? 0);
+  return { runs: read('model_batch_rows_count'), rows: read('model_batch_rows_sum') };
+}
+
 /** p50 of in-process session.run on one MLP row, in milliseconds. */
 async function inProcessP50(): Promise<number> {
   const session = await InferenceSession.create(await readFile(path.join(FIXTURES, 'mlp.onnx')));
@@ -57,11 +72,16 @@ async function inProcessP50(): Promise<number> {
   return Math.round(median(times) * 1000) / 1000;
 }
 
-const summary = (stats: RunStats) => ({
+const summary = (stats: RunStats | ServerSummary) => ({
   rps: stats.rps,
   p50: stats.p50,
   p99: stats.p99,
   serverCpu: stats.serverCpu,
+  cpuUsPerRequest: stats.cpuUsPerRequest,
+  mainThreadUsPerRequest: stats.mainThreadUsPerRequest,
+  loadgenCpu: stats.loadgenCpu,
+  ...('loadAverage' in stats ? { loadAverage: stats.loadAverage } : {}),
+  ...('runs' in stats ? { runs: stats.runs.map((r) => [r.rps, r.p99, r.mainThreadUsPerRequest]) } : {}),
 });
 
 async function main(): Promise<void> {
@@ -76,6 +96,7 @@ async function main(): Promise<void> {
       startTimeoutMs: 120_000,
       launch: 'cli',
       workers,
+      ...(profileDir ? { profileDir: path.resolve(profileDir) } : {}),
     });
   let server: ServerChild | undefined;
   try {
@@ -92,53 +113,88 @@ async function main(): Promise<void> {
     };
     const load = (connections: number) => measure(server!, mlp, { connections, durationSeconds: duration });
 
-    log('MLP, 64 clients, batching on');
-    await measure(server, mlp, { connections: 64, durationSeconds: 2 });
-    const on = await load(64);
-    const lagOn = await eventLoopLagP99(server.url);
-    log('MLP, 64 clients, batching off');
-    await patch(server.url, accessToken, 'mlp', { max_batch_size: 1, max_delay_ms: 0 });
-    await measure(server, mlp, { connections: 64, durationSeconds: 2 });
-    const off = await load(64);
-    log('MLP, 1 client, batching off');
-    const single = await load(1);
-    const inProcess = await inProcessP50();
+    const onRuns: RunStats[] = [];
+    const offRuns: RunStats[] = [];
+    let lagOn: number | null = null;
+    const rowsPerRun = { on: [] as number[], off: [] as number[] };
+    let single: RunStats | undefined;
+    let inProcess: number | undefined;
+    if (parts.has('mlp')) {
+      const settings = {
+        on: { max_batch_size: 32, max_delay_ms: 2 },
+        off: { max_batch_size: 1, max_delay_ms: 0 },
+      };
+      for (let i = 0; i < runs; i++) {
+        const order = i % 2 === 0 ? (['on', 'off'] as const) : (['off', 'on'] as const);
+        for (const mode of order.filter((m) => modes.has(m))) {
+          log(`MLP, 64 clients, batching ${mode} (${i + 1}/${runs})`);
+          await patch(server.url, accessToken, 'mlp', settings[mode]);
+          await measure(server, mlp, { connections: 64, durationSeconds: 2 });
+          const before = await mlpRuns(server.url);
+          const stats = await load(64);
+          const after = await mlpRuns(server.url);
+          rowsPerRun[mode].push(
+            Math.round(((after.rows - before.rows) / (after.runs - before.runs)) * 10) / 10,
+          );
+          (mode === 'on' ? onRuns : offRuns).push(stats);
+          if (mode === 'on') lagOn = await eventLoopLagP99(server.url);
+        }
+      }
+      log('MLP, 1 client, batching off');
+      single = await load(1);
+    }
     await server.stop();
-
-    log(
-      `MLP results: on ${JSON.stringify(summary(on))} off ${JSON.stringify(summary(off))} 1 client ${JSON.stringify(summary(single))} in-process p50 ${inProcess} ms`,
-    );
-    log('iris, 2 workers, 16 rows a request, micro-batched to 256');
-    server = await start(2);
-    // 48 clients × 16 rows stay under MODEL_MAX_QUEUE (1,000 rows) per worker: beyond it, 503 is the design.
+    if (parts.has('mlp')) inProcess = await inProcessP50();
+    const model = parts.has('mlp') ? await ceiling() : undefined;
+    let irisRun: RunStats | undefined;
     const rows = 16;
-    const irisRows = Array.from({ length: rows }, (_, i) => [
-      4.5 + (i % 30) / 10,
-      3 + (i % 7) / 10,
-      1 + (i % 50) / 10,
-      (i % 25) / 10,
-    ]);
-    await patch(server.url, accessToken, 'iris', { max_batch_size: 256, max_delay_ms: 2 });
-    const iris = {
-      ...mlp,
-      path: '/v1/models/iris/predict',
-      body: JSON.stringify({ inputs: { input: irisRows } }),
-    };
-    await measure(server, iris, { connections: 48, durationSeconds: 2 });
-    const irisRun = await measure(server, iris, { connections: 48, durationSeconds: duration });
+    if (parts.has('iris')) {
+      log('iris, 2 workers, 16 rows a request, micro-batched to 256');
+      server = await start(2);
+      // 48 clients × 16 rows stay under MODEL_MAX_QUEUE (1,000 rows) per worker: beyond it, 503 is the design.
+      const irisRows = Array.from({ length: rows }, (_, i) => [
+        4.5 + (i % 30) / 10,
+        3 + (i % 7) / 10,
+        1 + (i % 50) / 10,
+        (i % 25) / 10,
+      ]);
+      await patch(server.url, accessToken, 'iris', { max_batch_size: 256, max_delay_ms: 2 });
+      const iris = {
+        ...mlp,
+        path: '/v1/models/iris/predict',
+        body: JSON.stringify({ inputs: { input: irisRows } }),
+      };
+      await measure(server, iris, { connections: 48, durationSeconds: 2 });
+      irisRun = await measure(server, iris, { connections: 48, durationSeconds: duration });
+    }
+    const on = onRuns.length ? summarize(onRuns) : undefined;
+    const off = offRuns.length ? summarize(offRuns) : undefined;
 
     const report = {
       date: new Date().toISOString(),
       machine: machine(),
       durationSeconds: duration,
-      mlp64: {
-        batchingOn: summary(on),
-        batchingOff: summary(off),
-        speedup: Math.round((on.rps / off.rps) * 100) / 100,
-        eventLoopLagP99Ms: lagOn,
-      },
-      mlp1: { http: summary(single), inProcessSessionRunP50Ms: inProcess },
-      iris2Workers: { ...summary(irisRun), rowsPerRequest: rows, rowsPerSecond: irisRun.rps * rows },
+      runs,
+      mlp64:
+        on && off
+          ? {
+              batchingOn: summary(on),
+              batchingOff: summary(off),
+              speedup: Math.round((on.rps / off.rps) * 100) / 100,
+              // Main-thread CPU per request, off over on: the ratio a CPU-bound server's throughput follows.
+              cpuRatio:
+                on.mainThreadUsPerRequest && off.mainThreadUsPerRequest
+                  ? Math.round((off.mainThreadUsPerRequest / on.mainThreadUsPerRequest) * 100) / 100
+                  : null,
+              rowsPerRun,
+              eventLoopLagP99Ms: lagOn,
+            }
+          : undefined,
+      mlp1: single ? { http: summary(single), inProcessSessionRunP50Ms: inProcess } : undefined,
+      modelSide: model,
+      iris2Workers: irisRun
+        ? { ...summary(irisRun), rowsPerRequest: rows, rowsPerSecond: irisRun.rps * rows }
+        : undefined,
     };
     process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   } finally {

@@ -130,6 +130,55 @@ describe('micro-batching', () => {
     expect(bad.statusCode).toBe(422);
   });
 
+  it('max_queue is per version: MODEL_MAX_QUEUE by default, PATCH bounds one version without the others', async () => {
+    const patch = (name: string, payload: object) =>
+      t.app.inject({ method: 'PATCH', url: `/v1/models/${name}/versions/1`, headers: user.headers, payload });
+    const fixedView = (await t.app.inject({ url: '/v1/models/fixed', headers: user.headers })).json();
+    expect(fixedView.versions[0].max_queue).toBe(48);
+    const res = await patch('mlp', { max_batch_size: 32, max_queue: 4 });
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json().max_queue).toBe(4);
+    for (const bad of [0, 1_000_001, 2.5, '4'])
+      expect((await patch('mlp', { max_queue: bad })).statusCode).toBe(422);
+
+    const pair = [
+      [1, 2],
+      [3, 4],
+    ];
+    batcher('mlp').pause();
+    batcher('fixed').pause();
+    const mlpWaiting = Array.from({ length: 4 }, (_, i) => predict('mlp', { x: [rowOf(i)] }));
+    // The fixed model's queue (48) takes more than the MLP's 4 in the meantime.
+    const fixedWaiting = Array.from({ length: 6 }, () => predict('fixed', { a: pair }));
+    await queued('mlp', 4);
+    await queued('fixed', 6);
+    const full = await predict('mlp', { x: [rowOf(9)] });
+    expect(full.statusCode).toBe(503);
+    expect(full.headers['retry-after']).toBe('1');
+    batcher('mlp').resume();
+    batcher('fixed').resume();
+    const answers = await Promise.all([...mlpWaiting, ...fixedWaiting]);
+    expect(answers.map((r) => r.statusCode)).toEqual(Array(10).fill(200));
+    expect((await patch('mlp', { max_queue: 48 })).json().max_queue).toBe(48);
+  });
+
+  it('an idle version runs a lone request at once: max_delay_ms only bounds gathering beside a run', async () => {
+    const patch = await t.app.inject({
+      method: 'PATCH',
+      url: '/v1/models/mlp/versions/1',
+      headers: user.headers,
+      payload: { max_batch_size: 32, max_delay_ms: 1000 },
+    });
+    expect(patch.statusCode, patch.body).toBe(200);
+    const before = await batchRuns();
+    const started = performance.now();
+    const res = await predict('mlp', { x: [rowOf(3)] });
+    expect(res.statusCode).toBe(200);
+    // A fixed 1 s window would hold it for 1 s; continuous batching does not wait for company.
+    expect(performance.now() - started).toBeLessThan(500);
+    expect((await batchRuns()).runs - before.runs).toBe(1);
+  });
+
   it('exposes queue depth, batch sizes, latency and rows in /metrics', async () => {
     const text = (await t.app.inject({ url: '/metrics' })).body;
     for (const name of [

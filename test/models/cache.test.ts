@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLocalStorage } from '../../src/core/storage/local-storage.ts';
-import { ModelRuntime, type VersionRef } from '../../src/modules/models/models.runtime.ts';
+import { ModelRuntime, openSession, type VersionRef } from '../../src/modules/models/models.runtime.ts';
 import { fixture, type FixtureName } from './helpers.ts';
 
 let dir: string;
@@ -67,6 +67,31 @@ describe('the session cache', () => {
     await runtime.session(ref('a'));
     await runtime.session(ref('c'));
     expect(['a', 'b', 'c'].map((id) => runtime.isLoaded(id))).toEqual([true, false, true]);
+    runtime.close();
+  });
+
+  it('adopts the session an upload opened instead of loading the file again', async () => {
+    const runtime = new ModelRuntime(createLocalStorage(dir), 1_000_000, {
+      maxQueueRows: 10,
+      timeoutMs: 1000,
+    });
+    // No file behind this key: a load from storage would fail with 503.
+    const ref: VersionRef = {
+      id: 'adopted',
+      name: 'adopted',
+      version: 1,
+      blobKey: 'models/missing.onnx',
+      sizeBytes: 1000,
+      signature: { inputs: [], outputs: [] },
+      maxBatchSize: 32,
+      maxDelayMs: 2,
+    };
+    await expect(runtime.session(ref)).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+    expect(runtime.isLoaded('adopted')).toBe(false);
+    const session = await openSession(fixture('linear'));
+    runtime.adopt(ref, session);
+    expect(runtime.isLoaded('adopted')).toBe(true);
+    expect(await runtime.session(ref)).toBe(session);
     runtime.close();
   });
 });

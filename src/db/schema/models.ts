@@ -53,6 +53,8 @@ export const modelVersions = pgTable(
     signature: jsonb('signature').$type<ModelSignature>().notNull(),
     maxBatchSize: integer('max_batch_size').notNull(),
     maxDelayMs: integer('max_delay_ms').notNull(),
+    /** Rows that may wait in this version's queue before 503 (MODEL_MAX_QUEUE at upload; PATCH changes it). */
+    maxQueue: integer('max_queue').notNull().default(1000),
     createdAt: timestamp('created_at', { withTimezone: true, precision: 3 }).notNull().defaultNow(),
   },
   (t) => [uniqueIndex('model_versions_model_version_idx').on(t.modelId, t.version)],

@@ -1,14 +1,7 @@
 import type { InferenceSession, Tensor } from 'onnxruntime-node';
 import { AppError } from '../../core/errors/app-error.ts';
 import type { ModelSignature } from '../../db/schema/models.ts';
-import {
-  fromOrtTensor,
-  sliceRows,
-  toOrtTensor,
-  type PlainTensor,
-  type Prepared,
-  type Scalar,
-} from './models.tensors.ts';
+import { fromOrtTensor, sliceRows, toOrtTensor, type PlainTensor, type Prepared } from './models.tensors.ts';
 
 export interface BatchSettings {
   readonly maxBatchSize: number;
@@ -35,20 +28,26 @@ interface Pending {
   settled: boolean;
 }
 
-// Runs of one version in flight at once: two keep both cores busy while the next batch gathers.
+// Batched runs of one version in flight at once: the next batch gathers while they compute. Unbatched
+// requests (batching off, or a model without a batch dimension) each run alone, so more may start together.
 const MAX_IN_FLIGHT = 2;
+const MAX_IN_FLIGHT_UNBATCHED = 64;
 
 /**
- * Micro-batching for one model version: concurrent requests are stacked along the first dimension up to
- * `maxBatchSize` rows or `maxDelayMs`, run once, and split back by row offsets. The queue is bounded in rows
- * (503 when full) and each request has a deadline (504). Models without a dynamic first dimension on every
- * input and output run one request at a time through the same queue.
+ * Micro-batching for one model version ("continuous" batching): concurrent requests are stacked along the
+ * first dimension up to `maxBatchSize` rows, run once, and split back by row offsets. An idle batcher flushes
+ * at the end of the current event-loop turn (setImmediate), so everything that arrived in the same I/O poll
+ * stacks and nobody waits on a timer; requests that arrive while a run is in flight gather until it ends (or
+ * up to `maxDelayMs` before a second run starts beside it). Under load batches grow by themselves; alone, a
+ * request waits for no one. The queue is bounded in rows (503 when full) and each request has a deadline
+ * (504). Models without a dynamic first dimension on every input and output run one request per run.
  */
 export class Batcher {
   private readonly queue: Pending[] = [];
   private queuedRows = 0;
   private inFlight = 0;
   private timer: NodeJS.Timeout | undefined;
+  private immediate: NodeJS.Immediate | undefined;
   private paused = false;
   settings: BatchSettings;
   private readonly signature: ModelSignature;
@@ -116,7 +115,14 @@ export class Batcher {
   close(reason: AppError): void {
     for (const pending of this.queue.splice(0)) this.settle(pending, undefined, reason);
     this.queuedRows = 0;
+    this.cancelFlush();
+  }
+
+  private cancelFlush(): void {
     if (this.timer) clearTimeout(this.timer);
+    if (this.immediate) clearImmediate(this.immediate);
+    this.timer = undefined;
+    this.immediate = undefined;
   }
 
   private expire(pending: Pending, timeoutMs: number): void {
@@ -141,19 +147,39 @@ export class Batcher {
     else pending.reject(error);
   }
 
+  private get unbatched(): boolean {
+    return !this.batchable || this.settings.maxBatchSize <= 1;
+  }
+
   private schedule(now = false): void {
-    if (this.paused || this.queue.length === 0 || this.inFlight >= MAX_IN_FLIGHT) return;
-    const full = !this.batchable || this.queuedRows >= this.settings.maxBatchSize;
-    if (now || full || this.settings.maxDelayMs === 0 || this.settings.maxBatchSize <= 1) {
-      if (this.timer) clearTimeout(this.timer);
-      this.timer = undefined;
-      void this.dispatch();
+    if (this.paused || this.queue.length === 0) return;
+    const limit = this.unbatched ? MAX_IN_FLIGHT_UNBATCHED : MAX_IN_FLIGHT;
+    if (this.inFlight >= limit) return; // the end of a run flushes what gathered meanwhile
+    if (now) {
+      this.flush();
       return;
     }
+    const full = this.unbatched || this.queuedRows >= this.settings.maxBatchSize;
+    if (this.inFlight === 0 || full || this.settings.maxDelayMs === 0) {
+      // Idle, or a full batch: run at the end of this event-loop turn, with whatever else it brought.
+      this.immediate ??= setImmediate(() => {
+        this.immediate = undefined;
+        this.flush();
+      });
+      return;
+    }
+    // A run is in flight and the batch is partial: gather until it ends, or start beside it after the delay.
     this.timer ??= setTimeout(() => {
       this.timer = undefined;
-      this.schedule(true);
+      this.flush();
     }, this.settings.maxDelayMs);
+  }
+
+  /** Starts runs for everything queued, up to the in-flight limit. */
+  private flush(): void {
+    this.cancelFlush();
+    const limit = this.unbatched ? MAX_IN_FLIGHT_UNBATCHED : MAX_IN_FLIGHT;
+    while (!this.paused && this.queue.length > 0 && this.inFlight < limit) void this.dispatch();
   }
 
   private take(): Pending[] {
@@ -161,7 +187,7 @@ export class Batcher {
     if (!head) return [];
     const batch = [head];
     let rows = head.rows;
-    if (this.batchable) {
+    if (!this.unbatched) {
       for (let i = 0; i < this.queue.length;) {
         const next = this.queue[i]!;
         if (rows + next.rows > this.settings.maxBatchSize) break;
@@ -183,17 +209,17 @@ export class Batcher {
     const batch = this.take();
     if (batch.length === 0) return;
     this.inFlight++;
-    // More may be ready: a second run starts while this one computes.
-    if (this.queue.length > 0) this.schedule(true);
     const rows = batch.reduce((n, p) => n + p.rows, 0);
     try {
       const feeds: Record<string, Tensor> = {};
       for (const spec of this.signature.inputs) {
         const parts = batch.map((p) => p.feeds[spec.name]!);
-        const flat: Scalar[] =
-          parts.length === 1 ? (parts[0]!.flat as Scalar[]) : parts.flatMap((p) => p.flat);
         const dims = parts.length === 1 ? parts[0]!.dims : [rows, ...parts[0]!.dims.slice(1)];
-        feeds[spec.name] = toOrtTensor(spec.type, dims, flat);
+        feeds[spec.name] = toOrtTensor(
+          spec.type,
+          dims,
+          parts.map((p) => p.flat),
+        );
       }
       const session = await this.session();
       const started = process.hrtime.bigint();
@@ -230,7 +256,8 @@ export class Batcher {
       for (const pending of batch) this.settle(pending, undefined, failure);
     } finally {
       this.inFlight--;
-      this.schedule(true);
+      if (this.inFlight === 0) this.schedule(true);
+      else this.schedule();
     }
   }
 }

@@ -1,18 +1,19 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { Readable } from 'node:stream';
 import { Type } from 'typebox';
 import { IdParam, problemResponses } from '../../core/http/schemas.ts';
 import { principalOf, SECURED, type Guard } from '../auth/index.ts';
-import { cancelJob, createJob, jobView, visibleJob } from './models.jobs.ts';
+import { cancelJob, createJob, jobView, MAX_JOB_ROWS, visibleJob } from './models.jobs.ts';
+import { AppError } from '../../core/errors/app-error.ts';
+import { validatorCompiler } from '../../core/http/validation.ts';
 import type { PredictDeps } from './models.predict.ts';
 import { NameParam } from './models.schemas.ts';
-
-const MAX_ROWS = 100_000;
 
 const JobBody = Type.Object(
   {
     inputs: Type.Array(Type.Record(Type.String({ maxLength: 256 }), Type.Unknown(), { maxProperties: 64 }), {
       minItems: 1,
-      maxItems: MAX_ROWS,
+      maxItems: MAX_JOB_ROWS,
       description: 'One object per row: {<input name>: the row’s value, without the batch dimension}',
     }),
   },
@@ -50,37 +51,62 @@ export function jobsRoutes(deps: PredictDeps & { guard: Guard }): FastifyPluginA
     const tags = ['models'];
     app.addSchema(JobStatus);
 
-    app.post(
-      '/v1/models/:name/jobs',
-      {
-        preHandler: read,
-        bodyLimit: ctx.config.models.maxJobBytes,
-        schema: {
-          tags,
-          summary: `Queue a batch prediction of up to ${MAX_ROWS} rows; poll GET /v1/jobs/{id}`,
-          security: SECURED,
-          params: NameParam,
-          querystring: Type.Object({
-            version: Type.Optional(Type.Integer({ minimum: 1, maximum: 999_999_999 })),
-          }),
-          body: JobBody,
-          response: {
-            202: Type.Object({ job_id: Type.String({ format: 'uuid' }) }),
-            ...problemResponses(400, 401, 403, 404, 413, 415, 422, 429),
+    // The body is streamed row by row (models.jobs.stream.ts), not parsed whole: in this context JSON bodies
+    // reach the handler as the raw stream, and the route's body schema documents what the stream reader
+    // enforces (its own 400/413/422) instead of being checked on a parsed body.
+    const streamedRoutes: FastifyPluginAsyncTypebox = async (streamed) => {
+      streamed.removeContentTypeParser('application/json');
+      streamed.addContentTypeParser('application/json', (_request, payload, done) => done(null, payload));
+      const maxBytes = ctx.config.models.maxJobBytes;
+      streamed.post(
+        '/v1/models/:name/jobs',
+        {
+          preHandler: read,
+          validatorCompiler: (route) =>
+            route.httpPart === 'body' ? (value: unknown) => ({ value }) : validatorCompiler(route),
+          schema: {
+            tags,
+            summary: `Queue a batch prediction of up to ${MAX_JOB_ROWS} rows (streamed in); poll GET /v1/jobs/{id}`,
+            security: SECURED,
+            params: NameParam,
+            querystring: Type.Object({
+              version: Type.Optional(Type.Integer({ minimum: 1, maximum: 999_999_999 })),
+            }),
+            body: JobBody,
+            response: {
+              202: Type.Object({ job_id: Type.String({ format: 'uuid' }) }),
+              ...problemResponses(400, 401, 403, 404, 413, 415, 422, 429),
+            },
           },
         },
-      },
-      async (request, reply) => {
-        const id = await createJob(
-          deps,
-          principalOf(request),
-          request.params.name,
-          request.query.version,
-          request.body.inputs,
-        );
-        return reply.code(202).header('location', `/v1/jobs/${id}`).send({ job_id: id });
-      },
-    );
+        async (request, reply) => {
+          // A declared length over the limit is refused before reading anything.
+          if (Number(request.headers['content-length'] ?? 0) > maxBytes)
+            throw new AppError('PAYLOAD_TOO_LARGE', 'The body is larger than MAX_JOB_BYTES allows.');
+          const body = request.body as unknown as Readable;
+          let id: string;
+          try {
+            // Not destroyed when the reader stops early: the rest is discarded below, and the answer sent.
+            id = await createJob(
+              deps,
+              principalOf(request),
+              request.params.name,
+              request.query.version,
+              body.iterator({ destroyOnReturn: false }),
+            );
+          } catch (error) {
+            if (!body.readableEnded) {
+              // Refused before its end: the rest of the body is not read, and the connection not reused.
+              void reply.header('connection', 'close');
+              body.resume();
+            }
+            throw error;
+          }
+          return reply.code(202).header('location', `/v1/jobs/${id}`).send({ job_id: id });
+        },
+      );
+    };
+    await app.register(streamedRoutes);
 
     app.get(
       '/v1/jobs/:id',

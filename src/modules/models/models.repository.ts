@@ -84,7 +84,7 @@ export async function insertVersion(
 export async function updateVersion(
   db: DbOrTx,
   id: string,
-  changes: Partial<Pick<VersionRow, 'maxBatchSize' | 'maxDelayMs'>>,
+  changes: Partial<Pick<VersionRow, 'maxBatchSize' | 'maxDelayMs' | 'maxQueue'>>,
 ): Promise<VersionRow | undefined> {
   const [row] = await db.update(modelVersions).set(changes).where(eq(modelVersions.id, id)).returning();
   return row;

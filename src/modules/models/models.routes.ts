@@ -165,7 +165,7 @@ export function modelsRoutes(deps: PredictDeps & { guard: Guard }): FastifyPlugi
         preHandler: write,
         schema: {
           tags,
-          summary: 'Change a version’s batching settings',
+          summary: 'Change a version’s batching and queue settings (max_batch_size, max_delay_ms, max_queue)',
           security: SECURED,
           params: NameVersionParam,
           body: PatchVersionBody,

@@ -18,12 +18,21 @@ export interface VersionRef {
   readonly signature: ModelSignature;
   readonly maxBatchSize: number;
   readonly maxDelayMs: number;
+  /** This version's queue bound in rows; the runtime's default when absent. */
+  readonly maxQueue?: number;
 }
 
 interface Loaded {
   readonly session: InferenceSession;
-  readonly bytes: number;
 }
+
+/**
+ * Opens a model for serving, the one place sessions are created (upload's signature check and the cache).
+ * One intra-op thread per run: serving runs several small runs at once (batcher, workers), and
+ * onnxruntime's spinning pool threads would compete with them and with the event loop for the cores.
+ */
+export const openSession = (bytes: Uint8Array): Promise<InferenceSession> =>
+  InferenceSession.create(bytes, { intraOpNumThreads: 1, interOpNumThreads: 1 });
 
 /** Serving metrics per model and version, on the app's /metrics registry. */
 class ServingMetrics {
@@ -97,32 +106,42 @@ export class ModelRuntime {
 
   /** The session of a version, loaded from storage on first use (or after eviction). */
   async session(ref: VersionRef): Promise<InferenceSession> {
-    let loading = this.sessions.get(ref.id);
-    if (loading) {
-      // Most recently used moves to the end of the map's order.
-      this.sessions.delete(ref.id);
-      this.sessions.set(ref.id, loading);
-    } else {
-      loading = this.load(ref);
-      this.sessions.set(ref.id, loading);
-      this.sizes.set(ref.id, ref.sizeBytes);
-      loading.catch(() => {
-        this.sessions.delete(ref.id);
-        this.sizes.delete(ref.id);
-      });
-      this.evict(ref.id);
-    }
+    const loading = this.sessions.get(ref.id);
+    if (!loading) return (await this.remember(ref, this.load(ref))).session;
+    // Most recently used moves to the end of the map's order.
+    this.sessions.delete(ref.id);
+    this.sessions.set(ref.id, loading);
     return (await loading).session;
+  }
+
+  /**
+   * Caches a session opened elsewhere (the upload's, which read the signature) instead of loading the file
+   * again; releases it when the version has one already.
+   */
+  adopt(ref: VersionRef, session: InferenceSession): void {
+    if (this.sessions.has(ref.id)) void session.release().catch(() => {});
+    else void this.remember(ref, Promise.resolve({ session }));
+  }
+
+  /** Enters a loading (or loaded) session as the most recently used, evicting others over the budget. */
+  private remember(ref: VersionRef, loading: Promise<Loaded>): Promise<Loaded> {
+    this.sessions.set(ref.id, loading);
+    this.sizes.set(ref.id, ref.sizeBytes);
+    loading.catch(() => {
+      // A failed load is forgotten, unless it was replaced meanwhile.
+      if (this.sessions.get(ref.id) !== loading) return;
+      this.sessions.delete(ref.id);
+      this.sizes.delete(ref.id);
+    });
+    this.evict(ref.id);
+    return loading;
   }
 
   private async load(ref: VersionRef): Promise<Loaded> {
     const bytes = await this.storage.get(ref.blobKey);
     if (!bytes)
       throw new AppError('UNAVAILABLE', `The file of ${ref.name} version ${ref.version} is missing.`);
-    // One intra-op thread per run: serving runs several small runs at once (batcher, workers), and
-    // onnxruntime's spinning pool threads would compete with them and with the event loop for the cores.
-    const session = await InferenceSession.create(bytes, { intraOpNumThreads: 1, interOpNumThreads: 1 });
-    return { session, bytes: bytes.length };
+    return { session: await openSession(bytes) };
   }
 
   private evict(keep: string): void {
@@ -149,16 +168,27 @@ export class ModelRuntime {
   /** The batcher of a version, created with the version's settings. */
   batcher(ref: VersionRef): Batcher {
     let batcher = this.batchers.get(ref.id);
-    const settings = { ...this.defaults, maxBatchSize: ref.maxBatchSize, maxDelayMs: ref.maxDelayMs };
+    const settings = {
+      ...this.defaults,
+      maxBatchSize: ref.maxBatchSize,
+      maxDelayMs: ref.maxDelayMs,
+      maxQueueRows: ref.maxQueue ?? this.defaults.maxQueueRows,
+    };
     if (!batcher) {
       const labels = { model: ref.name, version: String(ref.version) };
-      const m = this.metrics;
+      // Children bound to the labels once: prom-client hashes a label set on every unbound call.
+      const m = this.metrics && {
+        queue: this.metrics.queue.labels(labels),
+        batch: this.metrics.batch.labels(labels),
+        latency: this.metrics.latency.labels(labels),
+        rows: this.metrics.rows.labels(labels),
+      };
       batcher = new Batcher(ref.signature, settings, () => this.session(ref), {
-        queued: (rows) => m?.queue.set(labels, rows),
+        queued: (rows) => m?.queue.set(rows),
         ran: (rows, seconds) => {
-          m?.batch.observe(labels, rows);
-          m?.latency.observe(labels, seconds);
-          m?.rows.inc(labels, rows);
+          m?.batch.observe(rows);
+          m?.latency.observe(seconds);
+          m?.rows.inc(rows);
         },
       });
       this.batchers.set(ref.id, batcher);

@@ -48,6 +48,7 @@ export const ModelVersion = Type.Object(
     batching: Type.Boolean({ description: 'False when an input or output has no dynamic first dimension' }),
     max_batch_size: Type.Integer(),
     max_delay_ms: Type.Integer(),
+    max_queue: Type.Integer({ description: 'Rows that may wait in this version\u2019s queue before 503' }),
     created_at: Type.String({ format: 'date-time' }),
   },
   { $id: 'ModelVersion', description: 'One uploaded ONNX file of a model' },
@@ -94,6 +95,7 @@ export const PatchVersionBody = Type.Object(
   {
     max_batch_size: Type.Optional(Type.Integer({ minimum: 1, maximum: 4096 })),
     max_delay_ms: Type.Optional(Type.Integer({ minimum: 0, maximum: 1000 })),
+    max_queue: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000 })),
   },
   { additionalProperties: false, minProperties: 1 },
 );

@@ -1,11 +1,11 @@
-import { InferenceSession } from 'onnxruntime-node';
+import type { InferenceSession } from 'onnxruntime-node';
 import type { AppContext } from '../../core/context.ts';
 import { conflict, forbidden, notFound, validationFailed } from '../../core/errors/app-error.ts';
 import { newId } from '../../core/ids.ts';
 import type { ModelSignature, TensorSpec } from '../../db/schema/models.ts';
 import { canActFor, type Principal } from '../auth/index.ts';
 import * as repo from './models.repository.ts';
-import type { ModelRuntime, VersionRef } from './models.runtime.ts';
+import { openSession, type ModelRuntime, type VersionRef } from './models.runtime.ts';
 import { isElementType } from './models.tensors.ts';
 
 export const MODEL_NAME = '^[a-z0-9][a-z0-9._-]{0,62}$';
@@ -59,7 +59,7 @@ export async function readSignature(
 ): Promise<{ session: InferenceSession; signature: ModelSignature }> {
   let session: InferenceSession;
   try {
-    session = await InferenceSession.create(bytes);
+    session = await openSession(bytes);
   } catch (error) {
     const reason = String((error as Error).message ?? error)
       .split('\n')[0]!
@@ -117,12 +117,13 @@ export async function registerVersion(
   fields: UploadFields,
 ): Promise<{ model: repo.ModelRow; version: repo.VersionRow }> {
   const { ctx, runtime } = deps;
+  let opened: InferenceSession | undefined;
   try {
     if (!file) throw validationFailed([{ path: '/body/file', message: 'is required (an ONNX model file)' }]);
     const { name, version, description } = checkFields(fields);
     const bytes = await ctx.storage.get(file.blobKey);
     const { session, signature } = await readSignature(bytes ?? Buffer.alloc(0));
-    await session.release();
+    opened = session;
     const { models: defaults } = ctx.config;
     const result = await ctx.database.db.transaction(async (tx) => {
       let model = await repo.lockModel(tx, name);
@@ -143,15 +144,17 @@ export async function registerVersion(
         signature,
         maxBatchSize: defaults.maxBatchSize,
         maxDelayMs: defaults.maxDelayMs,
+        maxQueue: defaults.maxQueueRows,
       });
       if (!row) throw conflict(`Version ${number} of ${name} exists already.`);
       return { model, version: row };
     });
     runtime.forget(result.model.name);
-    // Warm the cache: the first prediction does not pay for loading.
-    await runtime.session(refOf(result.model, result.version)).catch(() => {});
+    // The session that read the signature warms the cache: the first prediction does not load the file.
+    runtime.adopt(refOf(result.model, result.version), session);
     return result;
   } catch (error) {
+    await opened?.release().catch(() => {});
     if (file) await ctx.storage.delete(file.blobKey);
     throw error;
   }
@@ -166,6 +169,7 @@ export const refOf = (model: repo.ModelRow, v: repo.VersionRow): VersionRef => (
   signature: v.signature,
   maxBatchSize: v.maxBatchSize,
   maxDelayMs: v.maxDelayMs,
+  maxQueue: v.maxQueue,
 });
 
 /** The version a request means: `?version=`, else the production alias, else the latest. */
@@ -211,7 +215,7 @@ export async function patchVersion(
   principal: Principal,
   name: string,
   version: number,
-  changes: { max_batch_size?: number; max_delay_ms?: number },
+  changes: { max_batch_size?: number; max_delay_ms?: number; max_queue?: number },
 ) {
   const model = await ownModel(deps.ctx, principal, name);
   const row = await repo.findVersion(deps.ctx.database.db, model.id, version);
@@ -219,6 +223,7 @@ export async function patchVersion(
   const updated = await repo.updateVersion(deps.ctx.database.db, row.id, {
     maxBatchSize: changes.max_batch_size ?? row.maxBatchSize,
     maxDelayMs: changes.max_delay_ms ?? row.maxDelayMs,
+    maxQueue: changes.max_queue ?? row.maxQueue,
   });
   deps.runtime.forget(name);
   deps.runtime.batcher(refOf(model, updated!));

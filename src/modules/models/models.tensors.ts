@@ -83,23 +83,29 @@ export function fromNested(value: unknown, spec: TensorSpec): Prepared | string 
   const problem = dimsProblem(dims, spec);
   if (problem) return problem;
   const flat: Scalar[] = [];
-  const walk = (node: unknown, depth: number, at: string): string | undefined => {
+  // The element's place (`[0][3]`) is spelled out only for the message of a problem, not on every element.
+  const path: number[] = [];
+  const at = () => path.map((i) => `[${i}]`).join('');
+  const walk = (node: unknown, depth: number): string | undefined => {
     if (depth === dims.length) {
-      if (Array.isArray(node)) return `element ${at} is nested deeper than the rest`;
+      if (Array.isArray(node)) return `element ${at()} is nested deeper than the rest`;
       const bad = elementProblem(spec.type as ElementType, node);
-      if (bad) return `element ${at} ${bad}`;
+      if (bad) return `element ${at()} ${bad}`;
       flat.push(node as Scalar);
       return undefined;
     }
     if (!Array.isArray(node) || node.length !== dims[depth])
-      return `is ragged: ${at || 'the value'} does not have ${dims[depth]} elements like its siblings`;
+      return `is ragged: ${at() || 'the value'} does not have ${dims[depth]} elements like its siblings`;
+    path.push(0);
     for (let i = 0; i < node.length; i++) {
-      const bad = walk(node[i], depth + 1, `${at}[${i}]`);
+      path[depth] = i;
+      const bad = walk(node[i], depth + 1);
       if (bad) return bad;
     }
+    path.pop();
     return undefined;
   };
-  return walk(value, 0, '') ?? { dims, flat };
+  return walk(value, 0) ?? { dims, flat };
 }
 
 /** Validates a flat V2 tensor's `data` against its `shape` and the signature. */
@@ -117,39 +123,56 @@ export function fromFlat(data: unknown, dims: readonly number[], spec: TensorSpe
   return { dims, flat: flatData as Scalar[] };
 }
 
-/** The onnxruntime tensor of one or more stacked prepared tensors of the same element type. */
-export function toOrtTensor(type: string, dims: readonly number[], flat: readonly Scalar[]): Tensor {
+type NumericArray =
+  | Float32ArrayConstructor
+  | Float64ArrayConstructor
+  | Int8ArrayConstructor
+  | Uint8ArrayConstructor
+  | Int16ArrayConstructor
+  | Uint16ArrayConstructor
+  | Int32ArrayConstructor;
+const NUMERIC: Partial<Record<ElementType, NumericArray>> = {
+  float32: Float32Array,
+  float64: Float64Array,
+  int8: Int8Array,
+  uint8: Uint8Array,
+  int16: Int16Array,
+  uint16: Uint16Array,
+  int32: Int32Array,
+};
+
+/**
+ * The onnxruntime tensor of one or more prepared tensors stacked along the first dimension: `parts` are their
+ * row-major elements, written straight into one typed array (no intermediate concatenation per batch).
+ */
+export function toOrtTensor(
+  type: string,
+  dims: readonly number[],
+  parts: readonly (readonly Scalar[])[],
+): Tensor {
   const shape = [...dims];
-  switch (type as ElementType) {
-    case 'float32':
-      return new Tensor('float32', Float32Array.from(flat as number[]), shape);
-    case 'float64':
-      return new Tensor('float64', Float64Array.from(flat as number[]), shape);
-    case 'int8':
-      return new Tensor('int8', Int8Array.from(flat as number[]), shape);
-    case 'uint8':
-      return new Tensor('uint8', Uint8Array.from(flat as number[]), shape);
-    case 'int16':
-      return new Tensor('int16', Int16Array.from(flat as number[]), shape);
-    case 'uint16':
-      return new Tensor('uint16', Uint16Array.from(flat as number[]), shape);
-    case 'int32':
-      return new Tensor('int32', Int32Array.from(flat as number[]), shape);
-    case 'int64':
-      return new Tensor(
-        'int64',
-        BigInt64Array.from(flat as number[], (n) => BigInt(n)),
-        shape,
-      );
-    case 'bool':
-      return new Tensor(
-        'bool',
-        Uint8Array.from(flat as boolean[], (b) => (b ? 1 : 0)),
-        shape,
-      );
-    case 'string':
-      return new Tensor('string', [...(flat as string[])], shape);
+  const length = parts.reduce((n, p) => n + p.length, 0);
+  const fill = <T>(into: { [i: number]: T }, convert: (v: Scalar) => T) => {
+    let at = 0;
+    for (const part of parts) for (let i = 0; i < part.length; i++) into[at++] = convert(part[i]!);
+  };
+  const numeric = NUMERIC[type as ElementType];
+  if (numeric) {
+    const data = new numeric(length);
+    fill(data, (v) => v as number);
+    return new Tensor(type as 'float32', data as Float32Array, shape);
   }
+  if (type === 'int64') {
+    const data = new BigInt64Array(length);
+    fill(data, (v) => BigInt(v as number));
+    return new Tensor('int64', data, shape);
+  }
+  if (type === 'bool') {
+    const data = new Uint8Array(length);
+    fill(data, (v) => (v ? 1 : 0));
+    return new Tensor('bool', data, shape);
+  }
+  return new Tensor('string', parts.flat() as string[], shape);
 }
 
 /** A plain output: its element type, dimensions and row-major values (int64 as numbers, bool as booleans). */

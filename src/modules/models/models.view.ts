@@ -16,6 +16,7 @@ export const versionView = (model: ModelRow, v: VersionRow) => ({
   batching: batchable(v) && v.maxBatchSize > 1,
   max_batch_size: v.maxBatchSize,
   max_delay_ms: v.maxDelayMs,
+  max_queue: v.maxQueue,
   created_at: v.createdAt.toISOString(),
 });
 
