@@ -150,22 +150,20 @@ describe('CRLs', () => {
     expect(roundTrip(empty, CertificateList).equals(empty)).toBe(true);
   });
 
-  it('100,000 entries encode and sign in well under a second', () => {
+  // How fast is bench/ca/crl-100k.ts's business (a timed assertion here flaked on a loaded machine).
+  it('100,000 entries encode and sign into one CRL', () => {
     const issuer = selfSignedIssuer();
     const entries = Array.from({ length: 100_000 }, (_, i) => ({
       serial: randomBytes(16).toString('hex'),
       revokedAt: 1_790_000_000 + (i % 5000),
       reason: i % 3 ? 'keyCompromise' : 'superseded',
     }));
-    const started = performance.now();
     const der = encodeCrl(issuer, entries, {
       number: 2,
       thisUpdate: new Date(),
       nextUpdate: new Date(Date.now() + 1000),
     });
-    const elapsed = performance.now() - started;
     expect(der.length).toBeGreaterThan(100_000 * 40);
-    expect(elapsed).toBeLessThan(1000);
   });
 
   it('the entry cache gives the same bytes as a fresh encoding, across additions and removals', () => {

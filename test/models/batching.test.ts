@@ -174,8 +174,9 @@ describe('micro-batching', () => {
     const started = performance.now();
     const res = await predict('mlp', { x: [rowOf(3)] });
     expect(res.statusCode).toBe(200);
-    // A fixed 1 s window would hold it for 1 s; continuous batching does not wait for company.
-    expect(performance.now() - started).toBeLessThan(500);
+    // A fixed 1 s window would hold it for 1 s; continuous batching does not wait for company (the margin
+    // is for a loaded machine).
+    expect(performance.now() - started).toBeLessThan(900);
     expect((await batchRuns()).runs - before.runs).toBe(1);
   });
 
