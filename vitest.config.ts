@@ -15,6 +15,10 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // Files share a worker's loaded modules instead of importing the whole app again for each (isolate:
+    // false): the import phase fell from ≈ 220 s to ≈ 70 s of the suite. Every file builds its own app,
+    // database and config, so no state is shared through the modules.
+    isolate: false,
     // One migrated PGlite cluster per run, loaded by each file instead of initdb + migrations every time.
     globalSetup: ['test/helpers/pglite-snapshot.ts'],
     // Vitest's default is one worker fewer than the cores: a single file at a time on a 2-core machine, where

@@ -65,15 +65,51 @@ CREATE TABLE "liked_genres" (
 	CONSTRAINT "liked_genres_account_id_genre_pk" PRIMARY KEY("account_id","genre")
 );
 --> statement-breakpoint
+CREATE TABLE "group_invitations" (
+	"id" uuid PRIMARY KEY NOT NULL,
+	"group_id" uuid NOT NULL,
+	"account_id" uuid NOT NULL,
+	"invited_by" uuid NOT NULL,
+	"created_at" timestamp (3) with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "group_members" (
+	"group_id" uuid NOT NULL,
+	"account_id" uuid NOT NULL,
+	"role" text NOT NULL,
+	"joined_at" timestamp (3) with time zone DEFAULT now() NOT NULL,
+	CONSTRAINT "group_members_group_id_account_id_pk" PRIMARY KEY("group_id","account_id")
+);
+--> statement-breakpoint
+CREATE TABLE "groups" (
+	"id" uuid PRIMARY KEY NOT NULL,
+	"owner_id" uuid NOT NULL,
+	"name" text NOT NULL,
+	"aggregation" text NOT NULL,
+	"created_at" timestamp (3) with time zone DEFAULT now() NOT NULL,
+	"updated_at" timestamp (3) with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
+ALTER TABLE "model_versions" ADD COLUMN "max_queue" integer DEFAULT 1000 NOT NULL;--> statement-breakpoint
 ALTER TABLE "item_suggestions" ADD CONSTRAINT "item_suggestions_account_id_accounts_id_fk" FOREIGN KEY ("account_id") REFERENCES "public"."accounts"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "item_suggestions" ADD CONSTRAINT "item_suggestions_item_id_items_id_fk" FOREIGN KEY ("item_id") REFERENCES "public"."items"("id") ON DELETE set null ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "item_suggestions" ADD CONSTRAINT "item_suggestions_decided_by_accounts_id_fk" FOREIGN KEY ("decided_by") REFERENCES "public"."accounts"("id") ON DELETE set null ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "bad_recommendations" ADD CONSTRAINT "bad_recommendations_item_id_items_id_fk" FOREIGN KEY ("item_id") REFERENCES "public"."items"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "liked_genres" ADD CONSTRAINT "liked_genres_account_id_accounts_id_fk" FOREIGN KEY ("account_id") REFERENCES "public"."accounts"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "group_invitations" ADD CONSTRAINT "group_invitations_group_id_groups_id_fk" FOREIGN KEY ("group_id") REFERENCES "public"."groups"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "group_invitations" ADD CONSTRAINT "group_invitations_account_id_accounts_id_fk" FOREIGN KEY ("account_id") REFERENCES "public"."accounts"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "group_invitations" ADD CONSTRAINT "group_invitations_invited_by_accounts_id_fk" FOREIGN KEY ("invited_by") REFERENCES "public"."accounts"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "group_members" ADD CONSTRAINT "group_members_group_id_groups_id_fk" FOREIGN KEY ("group_id") REFERENCES "public"."groups"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "group_members" ADD CONSTRAINT "group_members_account_id_accounts_id_fk" FOREIGN KEY ("account_id") REFERENCES "public"."accounts"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "groups" ADD CONSTRAINT "groups_owner_id_accounts_id_fk" FOREIGN KEY ("owner_id") REFERENCES "public"."accounts"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 CREATE INDEX "item_suggestions_status_idx" ON "item_suggestions" USING btree ("status","id");--> statement-breakpoint
 CREATE INDEX "item_suggestions_account_idx" ON "item_suggestions" USING btree ("account_id");--> statement-breakpoint
 CREATE UNIQUE INDEX "items_external_id_idx" ON "items" USING btree ("external_id");--> statement-breakpoint
 CREATE INDEX "items_popularity_idx" ON "items" USING btree ("popularity" DESC NULLS LAST,"id");--> statement-breakpoint
 CREATE INDEX "items_genres_idx" ON "items" USING gin ("genres");--> statement-breakpoint
 CREATE INDEX "items_search_idx" ON "items" USING gin ("search");--> statement-breakpoint
-CREATE INDEX "feedback_updated_at_idx" ON "feedback" USING brin ("updated_at");
+CREATE INDEX "feedback_updated_at_idx" ON "feedback" USING brin ("updated_at");--> statement-breakpoint
+CREATE UNIQUE INDEX "group_invitations_group_account_idx" ON "group_invitations" USING btree ("group_id","account_id");--> statement-breakpoint
+CREATE INDEX "group_invitations_account_idx" ON "group_invitations" USING btree ("account_id","id");--> statement-breakpoint
+CREATE INDEX "group_members_account_idx" ON "group_members" USING btree ("account_id","group_id");--> statement-breakpoint
+CREATE INDEX "groups_owner_idx" ON "groups" USING btree ("owner_id");

@@ -1,1 +1,0 @@
-ALTER TABLE "model_versions" ADD COLUMN "max_queue" integer DEFAULT 1000 NOT NULL;
