@@ -26,7 +26,8 @@ export async function readRatingsFile(path: string): Promise<RatingsFile> {
     if (line.trim() === '') continue;
     const [u, i, r] = line.split('\t');
     const value = Number(r);
-    if (!u || !i || !Number.isFinite(value)) throw new Error(`${basename(path)}:${lineNo}: expected user, item, rating`);
+    if (!u || !i || !Number.isFinite(value))
+      throw new Error(`${basename(path)}:${lineNo}: expected user, item, rating`);
     let ui = users.get(u);
     if (ui === undefined) users.set(u, (ui = users.size));
     let ii = items.get(i);
@@ -55,7 +56,10 @@ export async function readItemsFile(path: string, itemIds: readonly string[]): P
   let genreNames: string[] = [];
   try {
     const genres = await readFile(join(dirname(path), 'u.genre'), 'latin1');
-    genreNames = genres.split('\n').filter(Boolean).map((l) => l.split('|')[0] ?? '');
+    genreNames = genres
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => l.split('|')[0] ?? '');
   } catch {
     // No genre names: the flags are named by position.
   }
@@ -66,7 +70,11 @@ export async function readItemsFile(path: string, itemIds: readonly string[]): P
     const flags = fields.slice(5);
     const genres = flags.flatMap((f, at) => (f.trim() === '1' ? [genreNames[at] ?? `genre${at}`] : []));
     const year = /\((\d{4})\)\s*$/.exec(fields[1] ?? '')?.[1];
-    byId.set(fields[0], { title: fields[1] ?? '', genres, attributes: year ? { decade: `${year.slice(0, 3)}0s` } : {} });
+    byId.set(fields[0], {
+      title: fields[1] ?? '',
+      genres,
+      attributes: year ? { decade: `${year.slice(0, 3)}0s` } : {},
+    });
   }
   return itemIds.map((id) => byId.get(id) ?? { title: '' });
 }

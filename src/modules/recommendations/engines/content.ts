@@ -12,7 +12,9 @@ export interface ItemText {
 }
 
 const STOP = new Set(
-  'a an and are as at be by for from has he in is it its of on or that the to was were will with the'.split(' '),
+  'a an and are as at be by for from has he in is it its of on or that the to was were will with the'.split(
+    ' ',
+  ),
 );
 /** Terms in more items than this are skipped when gathering candidates: they would make the work O(n²). */
 const MAX_POSTING = 5000;
@@ -30,13 +32,18 @@ function tokens(item: ItemText): string[] {
     if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean')
       out.push(`a:${key.toLowerCase()}=${String(value).toLowerCase()}`);
     else if (Array.isArray(value))
-      for (const v of value.slice(0, 50)) if (typeof v === 'string') out.push(`a:${key.toLowerCase()}=${v.toLowerCase()}`);
+      for (const v of value.slice(0, 50))
+        if (typeof v === 'string') out.push(`a:${key.toLowerCase()}=${v.toLowerCase()}`);
   }
   return out;
 }
 
 /** L2-normalised TF-IDF vectors (sublinear tf), one sparse vector per item, terms as integers. */
-export function tfidf(items: readonly ItemText[]): { term: Int32Array; weight: Float32Array; ptr: Int32Array } {
+export function tfidf(items: readonly ItemText[]): {
+  term: Int32Array;
+  weight: Float32Array;
+  ptr: Int32Array;
+} {
   const ids = new Map<string, number>();
   const docs = items.map((item) => {
     const tf = new Map<number, number>();

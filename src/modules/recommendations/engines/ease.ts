@@ -104,7 +104,12 @@ export function invertSpd(a: Float64Array, n: number): void {
 }
 
 /** Adds x_u·B to `out` (catalogue-indexed) for a user's items and weights. */
-export function scoreEase(model: EaseModel, items: Int32Array, weights: Float32Array, out: Float32Array): void {
+export function scoreEase(
+  model: EaseModel,
+  items: Int32Array,
+  weights: Float32Array,
+  out: Float32Array,
+): void {
   const { m, b } = model;
   const acc = new Float32Array(m);
   for (let t = 0; t < items.length; t++) {

@@ -84,7 +84,7 @@ function dedupe(m: Csr): Csr {
 export function transpose(m: Csr): Csr {
   const n = m.indices.length;
   const row = new Int32Array(n);
-  for (let r = 0; r < m.rows; r++) row.fill(r, m.indptr[r]!, m.indptr[r + 1]!);
+  for (let r = 0; r < m.rows; r++) row.fill(r, m.indptr[r], m.indptr[r + 1]);
   return toCsr(m.cols, m.rows, m.indices, row, m.values);
 }
 

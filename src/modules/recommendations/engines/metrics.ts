@@ -2,7 +2,11 @@
 // per-user values below are averaged over the users of the test part.
 
 /** Hits among the first k recommendations divided by k. */
-export function precisionAtK(recommended: ArrayLike<number>, relevant: ReadonlySet<number>, k: number): number {
+export function precisionAtK(
+  recommended: ArrayLike<number>,
+  relevant: ReadonlySet<number>,
+  k: number,
+): number {
   return hits(recommended, relevant, k) / k;
 }
 

@@ -46,7 +46,11 @@ function timed<T>(run: () => T): [T, number] {
 }
 
 /** Trains every engine with a non-zero weight (popularity and item-kNN always: reasons and fallbacks use them). */
-export function trainModel(data: Interactions, texts: readonly ItemText[] | null, options: TrainOptions): Model {
+export function trainModel(
+  data: Interactions,
+  texts: readonly ItemText[] | null,
+  options: TrainOptions,
+): Model {
   const byUser = interactionMatrix(data);
   const [popularity, popMs] = timed(() => trainPopularity(data));
   const [content, contentMs] = timed(() =>
