@@ -32,6 +32,8 @@ import { graphqlModule } from './modules/graphql/index.ts';
 import { ImagesService, imagesGraphql, imagesModule } from './modules/images/index.ts';
 import { createS3Storage } from './core/storage/s3-storage.ts';
 import { webhooksModule } from './modules/webhooks/index.ts';
+import { catalogModule } from './modules/catalog/index.ts';
+import { feedbackModule } from './modules/feedback/index.ts';
 
 configureValidation();
 
@@ -137,6 +139,10 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(animalsModule({ ctx, guard, animals, images }));
   const contributions = [imagesGraphql({ ctx, images }), animalsGraphql({ ctx, animals, images })];
   await app.register(graphqlModule({ ctx, auth, contributions }));
+  // Recommendations' data: the catalogue and users' feedback. The engines read them through
+  // createCatalogReader(ctx.database.db) and createFeedbackReader(ctx.database.db).
+  await app.register(catalogModule({ ctx, guard }));
+  await app.register(feedbackModule({ ctx, guard }));
   await app.register(webhooksModule({ ctx, guard, previousMasterKey: config.masterKeyPrevious }));
   await app.register(auditModule({ ctx, guard }));
   if (options.extend) await options.extend(app);

@@ -14,3 +14,5 @@ export * from './animals.ts';
 export * from './images.ts';
 export * from './webhooks.ts';
 export * from './audit.ts';
+export * from './items.ts';
+export * from './feedback.ts';
