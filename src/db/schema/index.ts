@@ -16,3 +16,4 @@ export * from './webhooks.ts';
 export * from './audit.ts';
 export * from './items.ts';
 export * from './feedback.ts';
+export * from './reco-models.ts';

@@ -110,15 +110,25 @@ export function recommend(
   return rank(model, engineScores(model, items, weights), k, exclude, blend, bias);
 }
 
-/** The blend of already computed engine scores (the evaluation computes them once per user). */
-export function rank(
+/** A user's blended score of every item, with what is needed to say which engine gave each the most. */
+export interface Blended {
+  readonly total: Float32Array;
+  readonly raw: Record<EngineName, Float32Array | null>;
+  readonly scale: Partial<Record<EngineName, number>>;
+  readonly offset: Partial<Record<EngineName, number>>;
+}
+
+/**
+ * Each engine's scores scaled to [0, weight] by their range over the candidates (items not excluded) and
+ * summed; `bias` adds per-item adjustments (a user's "bad recommendation" reasons).
+ */
+export function blendScores(
   model: Model,
   raw: Record<EngineName, Float32Array | null>,
-  k: number,
   exclude: (index: number) => boolean,
   blend: Weights,
   bias?: Float32Array,
-): Ranked[] {
+): Blended {
   const n = model.items;
   const scale: Partial<Record<EngineName, number>> = {};
   const offset: Partial<Record<EngineName, number>> = {};
@@ -146,16 +156,77 @@ export function rank(
     for (let i = 0; i < n; i++) total[i]! += f * (s[i]! - o);
   }
   if (bias) for (let i = 0; i < n; i++) total[i]! += bias[i]!;
-  return Array.from(topK(total, k, exclude), (index) => {
-    let engine: EngineName = 'popularity';
-    let best = -Infinity;
-    for (const name of ENGINES) {
-      const s = raw[name];
-      const f = scale[name];
-      if (!s || !f) continue;
-      const part = f * (s[index]! - (offset[name] ?? 0));
-      if (part > best) [best, engine] = [part, name];
+  return { total, raw, scale, offset };
+}
+
+/** The engine whose scaled score contributed most to item `index`. */
+export function leadingEngine(b: Blended, index: number): EngineName {
+  let engine: EngineName = 'popularity';
+  let best = -Infinity;
+  for (const name of ENGINES) {
+    const s = b.raw[name];
+    const f = b.scale[name];
+    if (!s || !f) continue;
+    const part = f * (s[index]! - (b.offset[name] ?? 0));
+    if (part > best) [best, engine] = [part, name];
+  }
+  return engine;
+}
+
+/** The blend of already computed engine scores (the evaluation computes them once per user). */
+export function rank(
+  model: Model,
+  raw: Record<EngineName, Float32Array | null>,
+  k: number,
+  exclude: (index: number) => boolean,
+  blend: Weights,
+  bias?: Float32Array,
+): Ranked[] {
+  const b = blendScores(model, raw, exclude, blend, bias);
+  return Array.from(topK(b.total, k, exclude), (index) => ({
+    index,
+    score: b.total[index]!,
+    engine: leadingEngine(b, index),
+  }));
+}
+
+/**
+ * Which of the user's items did most to recommend `candidate` through `engine` (for "because you liked
+ * …"); −1 when none did (popularity, or no link).
+ */
+export function because(
+  model: Model,
+  engine: EngineName,
+  items: Int32Array,
+  weights: Float32Array,
+  candidate: number,
+): number {
+  let best = -1;
+  let bestScore = 0;
+  for (let t = 0; t < items.length; t++) {
+    const i = items[t]!;
+    const s = weights[t]! * link(model, engine, i, candidate);
+    if (s > bestScore) [best, bestScore] = [i, s];
+  }
+  return best;
+}
+
+function link(model: Model, engine: EngineName, from: number, to: number): number {
+  switch (engine) {
+    case 'ease': {
+      const e = model.ease;
+      if (!e) return 0;
+      const [p, q] = [e.position[from]!, e.position[to]!];
+      return p < 0 || q < 0 ? 0 : e.b[p * e.m + q]!;
     }
-    return { index, score: total[index]!, engine };
-  });
+    case 'item_knn':
+    case 'content': {
+      const nb = engine === 'content' ? model.content : model.itemKnn;
+      if (!nb) return 0;
+      for (let q = from * nb.k; q < from * nb.k + nb.k; q++) if (nb.index[q] === to) return nb.weight[q]!;
+      return 0;
+    }
+    case 'popularity':
+      return 0;
+  }
 }
