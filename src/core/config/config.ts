@@ -341,7 +341,12 @@ export function loadConfig(env: Env = process.env): Config {
     reco: {
       training: read('RECO_TRAINING', true, onOff, 'on or off'),
       retrainIntervalSeconds: read('RECO_RETRAIN_INTERVAL', 3600, atLeast(1), 'a duration such as 1h'),
-      retrainMinFeedback: read('RECO_RETRAIN_MIN_FEEDBACK', 1000, integerIn(1, 1_000_000_000), 'an integer ≥ 1'),
+      retrainMinFeedback: read(
+        'RECO_RETRAIN_MIN_FEEDBACK',
+        1000,
+        integerIn(1, 1_000_000_000),
+        'an integer ≥ 1',
+      ),
       checkIntervalSeconds: read('RECO_CHECK_INTERVAL', 30, atLeast(1), 'a duration such as 30s'),
       easeLambda: read('RECO_EASE_LAMBDA', 450, integerIn(1, 1_000_000), 'an integer 1..1000000'),
       easeMaxItems: read('RECO_EASE_MAX_ITEMS', 3000, integerIn(0, 10_000), 'an integer 0..10000'),
