@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { connectDatabase, type Database } from '../../src/core/db/database.ts';
 import { applyMigrations } from '../../src/core/db/migrations.ts';
+import { migratedSnapshot } from './pglite-snapshot.ts';
 
 export interface TestDatabase {
   readonly database: Database;
@@ -17,8 +18,11 @@ export interface TestDatabase {
 export async function createTestDatabase(options: { migrate?: boolean } = {}): Promise<TestDatabase> {
   const adminUrl = process.env.TEST_DATABASE_URL;
   if (!adminUrl) {
-    const database = await connectDatabase({ url: 'memory://' });
-    if (options.migrate ?? true) await applyMigrations(database);
+    const migrate = options.migrate ?? true;
+    const snapshot = migrate ? await migratedSnapshot() : undefined;
+    const database = await connectDatabase({ url: 'memory://', ...(snapshot && { snapshot }) });
+    // Without the run's snapshot (a file run outside Vitest's global setup), migrate as before.
+    if (migrate && !snapshot) await applyMigrations(database);
     return { database, url: 'memory://', destroy: () => database.close() };
   }
   const name = `bulwark_test_${process.pid}_${Math.random().toString(36).slice(2, 10)}`;

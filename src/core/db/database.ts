@@ -37,6 +37,8 @@ export interface DatabaseOptions {
   readonly url: string;
   readonly poolSize?: number;
   readonly applicationName?: string;
+  /** PGlite only: start from this data directory tarball (`dumpDataDir`) instead of an empty cluster. */
+  readonly snapshot?: Blob;
 }
 
 // Timestamps and bigints as JS values; numeric stays a string to keep its precision.
@@ -44,7 +46,7 @@ pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
 
 export async function connectDatabase(options: DatabaseOptions): Promise<Database> {
   if (/^postgres(ql)?:\/\//.test(options.url)) return connectPostgres(options);
-  return connectPglite(options.url);
+  return connectPglite(options.url, options.snapshot);
 }
 
 async function connectPostgres(options: DatabaseOptions): Promise<Database> {
@@ -72,10 +74,13 @@ async function connectPostgres(options: DatabaseOptions): Promise<Database> {
   };
 }
 
-async function connectPglite(url: string): Promise<Database> {
+async function connectPglite(url: string, snapshot?: Blob): Promise<Database> {
   const dataDir = url === 'memory://' ? undefined : url.replace(/^file:\/\//, '');
   if (dataDir) await mkdir(dataDir, { recursive: true });
-  const client = dataDir ? await PGlite.create(dataDir) : await PGlite.create();
+  const client = await PGlite.create({
+    ...(dataDir && { dataDir }),
+    ...(snapshot && { loadDataDir: snapshot }),
+  });
   const db = drizzlePglite({ client, schema }) as unknown as Db;
   let closed = false;
   return {
