@@ -60,7 +60,10 @@ interface Prepared {
   readonly raw: Scores[];
 }
 
-function prepare(model: Model, train: Interactions, test: Interactions): Prepared {
+/** Users measured on live data at most: enough for a stable mean, and bounded work at a million rows. */
+const HOLDOUT_USERS = 2000;
+
+function prepare(model: Model, train: Interactions, test: Interactions, maxUsers = Infinity): Prepared {
   const history = interactionMatrix(train);
   const relevant = new Map<number, Set<number>>();
   for (let k = 0; k < test.user.length; k++) {
@@ -69,7 +72,11 @@ function prepare(model: Model, train: Interactions, test: Interactions): Prepare
     if (!set) relevant.set(u, (set = new Set()));
     set.add(test.item[k]!);
   }
-  const users = [...relevant.keys()].sort((a, b) => a - b);
+  // Every user, or an evenly spaced sample of them (deterministic, so metrics are comparable across runs).
+  const all = [...relevant.keys()].sort((a, b) => a - b);
+  const step = Math.max(1, all.length / maxUsers);
+  const users =
+    all.length <= maxUsers ? all : Array.from({ length: maxUsers }, (_, i) => all[Math.floor(i * step)]!);
   const raw = users.map((u) => {
     const [start, end] = [history.indptr[u]!, history.indptr[u + 1]!];
     return engineScores(model, history.indices.subarray(start, end), history.values.subarray(start, end));
@@ -177,7 +184,11 @@ export function holdoutMetrics(
   seed: number,
 ): EvaluationReport {
   const { train, test } = stratifiedSplit(data, 0.75, seed);
-  return { ...measureSplit(train, test, texts, options), users: data.users, items: data.items };
+  return {
+    ...measureSplit(train, test, texts, options, HOLDOUT_USERS),
+    users: data.users,
+    items: data.items,
+  };
 }
 
 function measureSplit(
@@ -185,13 +196,14 @@ function measureSplit(
   test: Interactions,
   texts: readonly ItemText[] | null,
   options: TrainOptions,
+  maxUsers = Infinity,
 ): Omit<EvaluationReport, 'users' | 'items'> {
   // Every engine is trained (content only with item texts), whatever weight the blend gave it.
   const model = trainModel(train, texts, {
     ...options,
     weights: { ...options.weights, content: texts ? 1 : 0, ease: 1 },
   });
-  const prepared = prepare(model, train, test);
+  const prepared = prepare(model, train, test, maxUsers);
   const catalog = itemsIn(train);
   const rows: MetricRow[] = [];
   for (const engine of ENGINES) {
