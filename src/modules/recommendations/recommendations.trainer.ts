@@ -60,7 +60,11 @@ export class RecoTrainer {
 
   /** Loads the newest stored model, then checks on a timer; overlapping ticks are skipped. */
   async start(): Promise<void> {
-    await this.refresh();
+    // A database without the migrations yet (MIGRATE_ON_START=off, tools) must not stop the app: the next
+    // tick tries again.
+    await this.refresh().catch((error: unknown) =>
+      this.deps.logger.warn({ err: error }, 'no recommendation model loaded at start'),
+    );
     this.timer = setInterval(() => void this.tick(), this.deps.config.checkIntervalSeconds * 1000);
     this.timer.unref();
     void this.tick();
