@@ -45,6 +45,8 @@ export class RecoTrainer {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<unknown> | undefined;
   private lastTrainedAt = 0;
+  /** Where the last training spent its time (ms): reading the data, the worker, storing the model. */
+  lastTimings: { readMs: number; workerMs: number; storeMs: number } | null = null;
 
   constructor(deps: TrainerDeps) {
     this.deps = deps;
@@ -125,7 +127,9 @@ export class RecoTrainer {
   async train(): Promise<boolean> {
     return this.withTrainerLock(async () => {
       const { database, catalog, feedback, logger } = this.deps;
+      const t0 = performance.now();
       const snapshot = await loadSnapshot(catalog, feedback);
+      const t1 = performance.now();
       const result = await trainInWorker({
         data: snapshot.data,
         texts: snapshot.texts,
@@ -144,6 +148,12 @@ export class RecoTrainer {
         model: result.model,
       });
       this.lastTrainedAt = Date.now();
+      const t2 = performance.now();
+      this.lastTimings = {
+        readMs: t1 - t0,
+        workerMs: result.trainingMs,
+        storeMs: t2 - t1 - result.trainingMs,
+      };
       logger.info(
         {
           model: id,
