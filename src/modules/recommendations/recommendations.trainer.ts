@@ -46,7 +46,13 @@ export class RecoTrainer {
   private running: Promise<unknown> | undefined;
   private lastTrainedAt = 0;
   /** Where the last training spent its time (ms): reading the data, the worker, storing the model. */
-  lastTimings: { readMs: number; workerMs: number; storeMs: number } | null = null;
+  lastTimings: {
+    readMs: number;
+    readCpuMs: number;
+    workerMs: number;
+    workerCpuMs: number;
+    storeMs: number;
+  } | null = null;
 
   constructor(deps: TrainerDeps) {
     this.deps = deps;
@@ -128,7 +134,9 @@ export class RecoTrainer {
     return this.withTrainerLock(async () => {
       const { database, catalog, feedback, logger } = this.deps;
       const t0 = performance.now();
+      const cpu = process.threadCpuUsage();
       const snapshot = await loadSnapshot(catalog, feedback);
+      const readCpu = process.threadCpuUsage(cpu);
       const t1 = performance.now();
       const result = await trainInWorker({
         data: snapshot.data,
@@ -151,7 +159,10 @@ export class RecoTrainer {
       const t2 = performance.now();
       this.lastTimings = {
         readMs: t1 - t0,
+        // Main-thread CPU while reading: includes whatever requests were served meanwhile.
+        readCpuMs: (readCpu.user + readCpu.system) / 1000,
         workerMs: result.trainingMs,
+        workerCpuMs: result.cpuMs,
         storeMs: t2 - t1 - result.trainingMs,
       };
       logger.info(

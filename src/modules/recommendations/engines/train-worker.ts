@@ -8,10 +8,12 @@ import type { TrainingJob, TrainingResult } from './trainer.ts';
 
 function run(job: TrainingJob): TrainingResult {
   const started = performance.now();
+  const cpu = process.threadCpuUsage();
   const metrics =
     job.metricsSeed === null ? null : holdoutMetrics(job.data, job.texts, job.options, job.metricsSeed);
   const model = encodeModel(trainModel(job.data, job.texts, job.options));
-  return { model, metrics, trainingMs: performance.now() - started };
+  const used = process.threadCpuUsage(cpu);
+  return { model, metrics, trainingMs: performance.now() - started, cpuMs: (used.user + used.system) / 1000 };
 }
 
 // Wrapped in an object: Node's --watch mode posts its own messages on this port.

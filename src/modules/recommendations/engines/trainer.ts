@@ -19,6 +19,8 @@ export interface TrainingResult {
   readonly model: Uint8Array;
   readonly metrics: EvaluationReport | null;
   readonly trainingMs: number;
+  /** CPU time of the worker thread (the steadier figure on a busy machine). */
+  readonly cpuMs: number;
 }
 
 const WORKER_URL = new URL('./train-worker.ts', import.meta.url);
