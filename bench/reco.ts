@@ -74,7 +74,25 @@ async function seed(accountId: string): Promise<number> {
   }
 }
 
-async function autocannon(
+/** One autocannon run, with this process's main-thread utilisation and event-loop delay while it lasted. */
+async function autocannon(url: string, token: string) {
+  const delay = monitorEventLoopDelay({ resolution: 5 });
+  delay.enable();
+  const elu = perf.eventLoopUtilization();
+  const cpu = process.cpuUsage();
+  const load = await cannon(url, token);
+  delay.disable();
+  const used = process.cpuUsage(cpu);
+  const requests = load.rps * DURATION;
+  return {
+    ...load,
+    mainThreadUtilisation: Math.round(perf.eventLoopUtilization(elu).utilization * 100) / 100,
+    eventLoopDelayP99Ms: Math.round(delay.percentile(99) / 1e4) / 100,
+    processCpuUsPerRequest: Math.round((used.user + used.system) / requests),
+  };
+}
+
+async function cannon(
   url: string,
   token: string,
 ): Promise<{ p50: number; p99: number; rps: number; errors: number }> {

@@ -1,9 +1,11 @@
 // Reads the live catalogue and feedback into the engines' compact arrays, and the per-item facts serving
 // needs (kind, year, genres, title) aligned with a model's item order.
 import type { CatalogItem, CatalogReader, ItemKind } from '../catalog/index.ts';
-import type { FeedbackReader, FeedbackType } from '../feedback/index.ts';
+import type { Database } from '../../core/db/database.ts';
+import type { FeedbackType } from '../feedback/index.ts';
 import type { ItemText } from './engines/content.ts';
 import type { Interactions } from './engines/matrix.ts';
+import { streamFeedback } from './recommendations.repository.ts';
 
 /** Implicit weight of each kind of feedback; dislikes are no interest at all (and always excluded). */
 export const FEEDBACK_WEIGHT: Readonly<Record<FeedbackType, number>> = {
@@ -22,10 +24,7 @@ export interface TrainingSnapshot {
 }
 
 /** Every item and every feedback row, read in batches into typed arrays. */
-export async function loadSnapshot(
-  catalog: CatalogReader,
-  feedback: FeedbackReader,
-): Promise<TrainingSnapshot> {
+export async function loadSnapshot(catalog: CatalogReader, database: Database): Promise<TrainingSnapshot> {
   const dataAt = new Date();
   const items = await catalog.allItems();
   const indexOf = new Map(items.map((item, i) => [item.id, i]));
@@ -35,13 +34,13 @@ export async function loadSnapshot(
   let weight = new Float32Array(1 << 16);
   let rating = new Float32Array(1 << 16);
   let n = 0;
-  for await (const batch of feedback.stream(20_000)) {
+  for await (const batch of streamFeedback(database, 20_000)) {
     for (const row of batch) {
       const w = FEEDBACK_WEIGHT[row.type];
-      const i = indexOf.get(row.itemId);
+      const i = indexOf.get(row.item_id);
       if (w === 0 || i === undefined) continue;
-      let u = users.get(row.user);
-      if (u === undefined) users.set(row.user, (u = users.size));
+      let u = users.get(row.user_key);
+      if (u === undefined) users.set(row.user_key, (u = users.size));
       if (n === user.length)
         [user, item, weight, rating] = [grow(user), grow(item), grow(weight), grow(rating)];
       user[n] = u;

@@ -132,10 +132,10 @@ export class RecoTrainer {
    */
   async train(): Promise<boolean> {
     return this.withTrainerLock(async () => {
-      const { database, catalog, feedback, logger } = this.deps;
+      const { database, catalog, logger } = this.deps;
       const t0 = performance.now();
       const cpu = process.threadCpuUsage();
-      const snapshot = await loadSnapshot(catalog, feedback);
+      const snapshot = await loadSnapshot(catalog, database);
       const readCpu = process.threadCpuUsage(cpu);
       const t1 = performance.now();
       const result = await trainInWorker({
