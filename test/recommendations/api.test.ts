@@ -118,13 +118,11 @@ describe('recommendations over HTTP', () => {
     const comedies = (list: Rec[]) => list.filter((r) => r.item.genres.includes('Comedy')).length;
     expect(comedies(before)).toBeGreaterThan(0);
     const marked = before.find((r) => r.item.genres.includes('Comedy'))!.item.id;
-    await t.db.database.db
-      .insert(badRecommendations)
-      .values({
-        userKey: alice.id,
-        itemId: marked,
-        reasons: { genres: ['Comedy'], year: { from: 1990, to: 1999 } },
-      });
+    await t.db.database.db.insert(badRecommendations).values({
+      userKey: alice.id,
+      itemId: marked,
+      reasons: { genres: ['Comedy'], year: { from: 1990, to: 1999 } },
+    });
     const after = await recs(alice, '?limit=5');
     expect(after.map((r) => r.item.id)).not.toContain(marked);
     expect(comedies(after)).toBeLessThan(comedies(before));

@@ -17,7 +17,11 @@ describe('the recommendation trainer', () => {
   });
 
   beforeAll(async () => {
-    t = await buildTestApp({ RECO_RETRAIN_MIN_FEEDBACK: '3', RECO_RETRAIN_INTERVAL: '1h', RECO_CHECK_INTERVAL: '1h' });
+    t = await buildTestApp({
+      RECO_RETRAIN_MIN_FEEDBACK: '3',
+      RECO_RETRAIN_INTERVAL: '1h',
+      RECO_CHECK_INTERVAL: '1h',
+    });
     await t.db.database.db
       .insert(items)
       .values(ids.map((id, i) => ({ id, kind: 'book' as const, title: `Book ${i}`, genres: ['Poetry'] })));

@@ -45,7 +45,11 @@ export async function recommendFor(
   const served = deps.trainer.current;
   const view = viewOf(await deps.feedback.forUser(user), served);
   const picks = served && view.items.length > 0 ? fromModel(served, view, options) : [];
-  const liked = options.accountId ? await deps.feedback.likedGenres(options.accountId) : [];
+  // Liked genres matter only when the model leaves places to fill: one query saved on most requests.
+  const liked =
+    options.accountId && picks.length < options.limit
+      ? await deps.feedback.likedGenres(options.accountId)
+      : [];
   return withItems(deps, await fillColdStart(deps, picks, view, liked, options));
 }
 
