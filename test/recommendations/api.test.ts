@@ -34,7 +34,8 @@ describe('recommendations over HTTP', () => {
   };
 
   beforeAll(async () => {
-    t = await buildTestApp(QUICK_AUTH_ENV);
+    // Trainings only when a test asks: no background check may race the explicit ones.
+    t = await buildTestApp({ ...QUICK_AUTH_ENV, RECO_TRAINING: 'off' });
     const { db } = t.db.database;
     const texts = plantedTexts();
     await db.insert(items).values(
