@@ -35,6 +35,11 @@ import { createS3Storage } from './core/storage/s3-storage.ts';
 import { webhooksModule } from './modules/webhooks/index.ts';
 import { catalogModule } from './modules/catalog/index.ts';
 import { feedbackModule } from './modules/feedback/index.ts';
+import {
+  createRecommendations,
+  recommendationsModule,
+  type Recommendations,
+} from './modules/recommendations/index.ts';
 
 configureValidation();
 
@@ -61,6 +66,8 @@ declare module 'fastify' {
     ctx: AppContext;
     /** The auth module's public API (tests and tools reach the guard and key store through it). */
     auth: AuthApi;
+    /** The recommendations' trainer and group entry point (the groups module and tests use it). */
+    reco: Recommendations;
   }
 }
 
@@ -149,6 +156,9 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   // createCatalogReader(ctx.database.db) and createFeedbackReader(ctx.database.db).
   await app.register(catalogModule({ ctx, guard }));
   await app.register(feedbackModule({ ctx, guard }));
+  const reco = createRecommendations(ctx);
+  app.decorate('reco', reco);
+  await app.register(recommendationsModule({ ctx, guard, reco }));
   await app.register(webhooksModule({ ctx, guard, previousMasterKey: config.masterKeyPrevious }));
   await app.register(auditModule({ ctx, guard }));
   // Group recommendations need the recommendations module's `recommendForAccounts` (wired once it lands).

@@ -11,6 +11,7 @@ import { IMPORT_USAGE, accountsImport } from './import.ts';
 import { ITEMS_USAGE, importCommand } from './items.ts';
 import { rotateKeys } from './keys.ts';
 import { caCommand, rotateMaster } from './ca.ts';
+import { recoCommand } from './reco.ts';
 import { serve } from './serve.ts';
 
 const USAGE = `Usage: bulwark <command> [options]
@@ -32,6 +33,8 @@ Commands:
   ca init [--force]     create the root and issuing CA (done at first start unless CA_AUTO_INIT=off)
   ca import --root F --cert F --key F [--root-key F] [--passphrase-file F]
                         take an existing root and intermediate (PEM; encrypted PKCS#8 keys accepted)
+  reco evaluate --ratings FILE [--items FILE] [--split-seed N] [--json]
+                        offline precision/recall/NDCG@10, MAP, coverage of every engine (75/25 split)
   version               print the version
 `;
 
@@ -107,6 +110,8 @@ async function main(argv: string[]): Promise<number> {
       }
       return 0;
     }
+    case 'reco':
+      return recoCommand(rest, process.stdout, process.stderr);
     case 'version':
       console.log(API_VERSION);
       return 0;

@@ -126,6 +126,23 @@ export interface Config {
     /** GROUP_INVITE_THROTTLE (default 20/1h): invitations (so mails) sent by one account, and to one account. */
     readonly inviteThrottle: Rate;
   };
+  readonly reco: RecoConfig;
+}
+
+/** Training of the recommendation model (RECO_*); see docs/OPERATIONS.md. */
+export interface RecoConfig {
+  /** Whether this instance trains at all (RECO_TRAINING, default on); one trains at a time regardless. */
+  readonly training: boolean;
+  /** Retrain at least this often when any feedback changed (RECO_RETRAIN_INTERVAL, default 1h). */
+  readonly retrainIntervalSeconds: number;
+  /** Retrain as soon as this many feedback rows changed since the model's data (RECO_RETRAIN_MIN_FEEDBACK, default 1000). */
+  readonly retrainMinFeedback: number;
+  /** How often an instance checks for both, and for a newer model trained elsewhere (RECO_CHECK_INTERVAL, default 30s). */
+  readonly checkIntervalSeconds: number;
+  /** EASE regularisation λ (RECO_EASE_LAMBDA, default 450, chosen on a validation split of MovieLens-100k). */
+  readonly easeLambda: number;
+  /** Items EASE covers, the most interacted first (RECO_EASE_MAX_ITEMS, default 3000; training time grows with its cube). */
+  readonly easeMaxItems: number;
 }
 
 /** `N/window`: at most `max` events per `windowSeconds`. */
@@ -361,6 +378,19 @@ export function loadConfig(env: Env = process.env): Config {
         parseRate,
         'COUNT/DURATION such as 20/1h',
       ),
+    },
+    reco: {
+      training: read('RECO_TRAINING', true, onOff, 'on or off'),
+      retrainIntervalSeconds: read('RECO_RETRAIN_INTERVAL', 3600, atLeast(1), 'a duration such as 1h'),
+      retrainMinFeedback: read(
+        'RECO_RETRAIN_MIN_FEEDBACK',
+        1000,
+        integerIn(1, 1_000_000_000),
+        'an integer ≥ 1',
+      ),
+      checkIntervalSeconds: read('RECO_CHECK_INTERVAL', 30, atLeast(1), 'a duration such as 30s'),
+      easeLambda: read('RECO_EASE_LAMBDA', 450, integerIn(1, 1_000_000), 'an integer 1..1000000'),
+      easeMaxItems: read('RECO_EASE_MAX_ITEMS', 3000, integerIn(0, 10_000), 'an integer 0..10000'),
     },
   };
   if (config.s3 && config.s3.bucket === '') problems.push('S3_BUCKET must not be empty');

@@ -17,3 +17,4 @@ export * from './audit.ts';
 export * from './items.ts';
 export * from './feedback.ts';
 export * from './groups.ts';
+export * from './reco-models.ts';
