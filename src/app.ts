@@ -38,6 +38,7 @@ import { feedbackModule } from './modules/feedback/index.ts';
 import {
   createRecommendations,
   recommendationsModule,
+  toRecommendationView,
   type Recommendations,
 } from './modules/recommendations/index.ts';
 
@@ -161,8 +162,11 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(recommendationsModule({ ctx, guard, reco }));
   await app.register(webhooksModule({ ctx, guard, previousMasterKey: config.masterKeyPrevious }));
   await app.register(auditModule({ ctx, guard }));
-  // Group recommendations need the recommendations module's `recommendForAccounts` (wired once it lands).
-  await app.register(groupsModule({ ctx, guard, recommendForAccounts: options.recommendForAccounts }));
+  // Group recommendations are the recommendations module's, in the API's item shape (tests may pass their own).
+  const recommendForAccounts: RecommendForAccounts =
+    options.recommendForAccounts ??
+    (async (ids, opts) => ({ items: (await reco.recommendForAccounts(ids, opts)).map(toRecommendationView) }));
+  await app.register(groupsModule({ ctx, guard, recommendForAccounts }));
   if (options.extend) await options.extend(app);
 
   app.addHook('onClose', async () => {

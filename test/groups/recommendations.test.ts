@@ -1,10 +1,11 @@
-// GET /v1/groups/{id}/recommendations against a small in-process recommender defined here (the
-// recommendations module's `recommendForAccounts` is wired in the composition root once it lands): planted
+// GET /v1/groups/{id}/recommendations against a small in-process recommender defined here, and once end to
+// end through the real recommendations module (the composition root's default): planted
 // predicted scores per member, exclusion of what any member rated, and the two aggregations on a hand-built
 // case where they disagree. What the route owes: members only, the right member ids, the group's aggregation
 // unless the query overrides it, and `kind` and `limit` passed through.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RecommendForAccounts } from '../../src/modules/groups/index.ts';
+import { bearer, makeAdmin, passwordGrant } from '../helpers/auth.ts';
 import { buildGroupsApp, client, groupWith, person, type GroupsTestApp, type Person } from './setup.ts';
 
 interface PlantedItem {
@@ -171,18 +172,55 @@ describe('group recommendations', () => {
     expect((await api.recommendations(ben.headers, groupId)).statusCode).toBe(404);
   });
 
-  it('without a recommender wired, members get 503 and strangers still 404', async () => {
-    const bare = await buildGroupsApp();
+  it("end to end with the real engine: items and ratings through the API, a trained model, a member's rating excludes the item for the group", async () => {
+    const real = await buildGroupsApp({ env: { RECO_TRAINING: 'off' } });
     try {
-      const owner = await person(bare, 'Owner');
-      const other = await person(bare, 'Other');
-      const { groupId: id } = await groupWith(bare, { owner });
-      const res = await client(bare).recommendations(owner.headers, id);
-      expect(res.statusCode).toBe(503);
-      expect(res.headers['content-type']).toMatch(/problem\+json/);
-      expect((await client(bare).recommendations(other.headers, id)).statusCode).toBe(404);
+      const api = client(real);
+      const owner = await person(real, 'Owner');
+      const member = await person(real, 'Member');
+      const stranger = await person(real, 'Stranger');
+      const admin = await person(real, 'Admin');
+      await makeAdmin(real, admin.id);
+      const adminHeaders = bearer((await passwordGrant(real, admin.email)).accessToken);
+      const titles = ['Alpha', 'Bravo', 'Charlie', 'Delta', 'Echo'];
+      const itemIds: string[] = [];
+      for (const title of titles) {
+        const res = await real.app.inject({
+          method: 'POST',
+          url: '/v1/items',
+          headers: adminHeaders,
+          payload: { kind: 'movie', title, genres: ['Comedy'] },
+        });
+        expect(res.statusCode, res.body).toBe(201);
+        itemIds.push(res.json().id as string);
+      }
+      // The member rated Alpha; the owner rated Bravo: neither may come back for the group.
+      for (const [who, item] of [
+        [member, itemIds[0]],
+        [owner, itemIds[1]],
+      ] as const) {
+        const res = await real.app.inject({
+          method: 'POST',
+          url: '/v1/feedback',
+          headers: who.headers,
+          payload: { item_id: item, type: 'rating', value: 5 },
+        });
+        expect(res.statusCode, res.body).toBeLessThan(300);
+      }
+      await real.app.reco.trainer.train();
+      const { groupId } = await groupWith(real, { owner, member });
+      const res = await api.recommendations(owner.headers, groupId);
+      expect(res.statusCode, res.body).toBe(200);
+      const shown = (res.json().items as Array<{ item: { id: string; title: string } }>).map(
+        (r) => r.item.id,
+      );
+      expect(shown.length).toBeGreaterThan(0);
+      expect(shown).not.toContain(itemIds[0]);
+      expect(shown).not.toContain(itemIds[1]);
+      expect(shown.every((id) => itemIds.includes(id))).toBe(true);
+      expect((await api.recommendations(stranger.headers, groupId)).statusCode).toBe(404);
     } finally {
-      await bare.close();
+      await real.close();
     }
   });
 });

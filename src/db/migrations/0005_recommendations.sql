@@ -90,6 +90,18 @@ CREATE TABLE "groups" (
 	"updated_at" timestamp (3) with time zone DEFAULT now() NOT NULL
 );
 --> statement-breakpoint
+CREATE TABLE "reco_models" (
+	"id" uuid PRIMARY KEY NOT NULL,
+	"created_at" timestamp (3) with time zone DEFAULT now() NOT NULL,
+	"data_at" timestamp (3) with time zone NOT NULL,
+	"users" integer NOT NULL,
+	"interactions" integer NOT NULL,
+	"training_ms" integer NOT NULL,
+	"item_ids" jsonb NOT NULL,
+	"metrics" jsonb,
+	"model" "bytea" NOT NULL
+);
+--> statement-breakpoint
 ALTER TABLE "model_versions" ADD COLUMN "max_queue" integer DEFAULT 1000 NOT NULL;--> statement-breakpoint
 ALTER TABLE "item_suggestions" ADD CONSTRAINT "item_suggestions_account_id_accounts_id_fk" FOREIGN KEY ("account_id") REFERENCES "public"."accounts"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "item_suggestions" ADD CONSTRAINT "item_suggestions_item_id_items_id_fk" FOREIGN KEY ("item_id") REFERENCES "public"."items"("id") ON DELETE set null ON UPDATE no action;--> statement-breakpoint
@@ -112,4 +124,5 @@ CREATE INDEX "feedback_updated_at_idx" ON "feedback" USING brin ("updated_at");-
 CREATE UNIQUE INDEX "group_invitations_group_account_idx" ON "group_invitations" USING btree ("group_id","account_id");--> statement-breakpoint
 CREATE INDEX "group_invitations_account_idx" ON "group_invitations" USING btree ("account_id","id");--> statement-breakpoint
 CREATE INDEX "group_members_account_idx" ON "group_members" USING btree ("account_id","group_id");--> statement-breakpoint
-CREATE INDEX "groups_owner_idx" ON "groups" USING btree ("owner_id");
+CREATE INDEX "groups_owner_idx" ON "groups" USING btree ("owner_id");--> statement-breakpoint
+CREATE INDEX "reco_models_created_at_idx" ON "reco_models" USING btree ("created_at");
