@@ -165,7 +165,9 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   // Group recommendations are the recommendations module's, in the API's item shape (tests may pass their own).
   const recommendForAccounts: RecommendForAccounts =
     options.recommendForAccounts ??
-    (async (ids, opts) => ({ items: (await reco.recommendForAccounts(ids, opts)).map(toRecommendationView) }));
+    (async (ids, opts) => ({
+      items: (await reco.recommendForAccounts(ids, opts)).map(toRecommendationView),
+    }));
   await app.register(groupsModule({ ctx, guard, recommendForAccounts }));
   if (options.extend) await options.extend(app);
 
