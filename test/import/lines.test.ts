@@ -1,7 +1,7 @@
 // The line splitter (bounded memory, exact line numbers) and the table of emails already read.
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { readLines, type Line } from '../../src/modules/accounts/import/lines.ts';
+import { readLines, type Line } from '../../src/core/import/lines.ts';
 import { SeenEmails } from '../../src/modules/accounts/import/seen-emails.ts';
 
 async function collect(chunks: (string | Buffer)[], maxBytes = 16): Promise<Line[]> {

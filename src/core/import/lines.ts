@@ -1,6 +1,5 @@
 import { isUtf8 } from 'node:buffer';
-// The same splitter as the accounts import (modules/accounts/import/lines.ts), in core for the catalogue and
-// feedback imports; the accounts module may move to this copy.
+// One line splitter for every streamed import (accounts, catalogue items, feedback).
 
 /** One line of the input: its 1-based number, and its text or why it has none. */
 export type Line =

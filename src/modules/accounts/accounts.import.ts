@@ -1,5 +1,5 @@
 import type { Database } from '../../core/db/database.ts';
-import { readLines } from './import/lines.ts';
+import { readLines } from '../../core/import/lines.ts';
 import { SeenEmails } from './import/seen-emails.ts';
 import { upsertBatch } from './import/upsert.ts';
 import { parseImportLine, type ImportRow } from './import/validate.ts';
