@@ -103,6 +103,8 @@ export function invertSpd(a: Float64Array, n: number): void {
   }
 }
 
+let scratch = new Float32Array(0);
+
 /** Adds x_u·B to `out` (catalogue-indexed) for a user's items and weights. */
 export function scoreEase(
   model: EaseModel,
@@ -111,7 +113,10 @@ export function scoreEase(
   out: Float32Array,
 ): void {
   const { m, b } = model;
-  const acc = new Float32Array(m);
+  // Scoring is synchronous, so one scratch row serves every call (no 4·m-byte allocation per request).
+  if (scratch.length < m) scratch = new Float32Array(m);
+  const acc = scratch;
+  acc.fill(0, 0, m);
   for (let t = 0; t < items.length; t++) {
     const p = model.position[items[t]!]!;
     if (p < 0) continue;
