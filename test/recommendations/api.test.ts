@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inArray } from 'drizzle-orm';
 import { newId } from '../../src/core/ids.ts';
 import { badRecommendations, feedback, items, likedGenres, recoModels } from '../../src/db/schema/index.ts';
 import { createRecommendations } from '../../src/modules/recommendations/index.ts';
@@ -128,6 +129,30 @@ describe('recommendations over HTTP', () => {
     expect(after.map((r) => r.item.id)).not.toContain(marked);
     expect(comedies(after)).toBeLessThan(comedies(before));
     await t.db.database.db.delete(badRecommendations);
+  });
+
+  it('never shows an item rated, disliked or viewed since the training, without retraining', async () => {
+    const model = t.app.reco.trainer.current!.id;
+    const before = await recs(alice, '?limit=5');
+    const [rated, disliked, viewed] = before.map((r) => r.item.id);
+    const response = await t.app.inject({
+      method: 'POST',
+      url: '/v1/feedback',
+      headers: alice.headers,
+      payload: [
+        { item_id: rated, type: 'rating', value: 4 },
+        { item_id: disliked, type: 'dislike' },
+        { item_id: viewed, type: 'view' },
+      ],
+    });
+    expect(response.statusCode, response.body).toBeLessThan(300);
+    const after = (await recs(alice, '?limit=10')).map((r) => r.item.id);
+    expect(t.app.reco.trainer.current!.id).toBe(model);
+    expect(after).toHaveLength(10);
+    for (const id of [rated, disliked, viewed]) expect(after).not.toContain(id);
+    // Control: the item ranked next before is still offered.
+    expect(after).toContain(before[3]!.item.id);
+    await t.db.database.db.delete(feedback).where(inArray(feedback.itemId, [rated!, disliked!, viewed!]));
   });
 
   it('lets admins ask for an account or an imported external user; others get 403', async () => {

@@ -1,5 +1,5 @@
-import { and, arrayOverlaps, desc, eq, inArray, notInArray, type SQL } from 'drizzle-orm';
-import type { Db, DbOrTx } from '../../core/db/database.ts';
+import { and, arrayOverlaps, desc, eq, notInArray, type SQL } from 'drizzle-orm';
+import { runRaw, type Db, type DbOrTx, type RawStatement } from '../../core/db/database.ts';
 import { items, type ItemAttributes, type ItemKind } from '../../db/schema/items.ts';
 
 /** An item as the recommendation engines see it. */
@@ -66,6 +66,13 @@ const toCatalogItem = (row: Selected): CatalogItem => ({
   popularity: row.popularity,
 });
 
+const BY_IDS: RawStatement = {
+  name: 'catalog_items_by_ids_v1',
+  text: `select id::text as "id", external_id as "externalId", kind, title, description, genres, year,
+            attributes, rating_count as "ratingCount", rating_sum as "ratingSum", popularity
+       from items where id = any($1::uuid[])`,
+};
+
 /** The catalogue reader over a database handle. */
 export function createCatalogReader(db: Db): CatalogReader {
   return {
@@ -75,10 +82,8 @@ export function createCatalogReader(db: Db): CatalogReader {
     },
     async byIds(ids) {
       if (ids.length === 0) return new Map();
-      const rows = (await db
-        .select(columns)
-        .from(items)
-        .where(inArray(items.id, [...ids]))) as Selected[];
+      // Hand-written and prepared once per connection: every recommendation response fetches its items.
+      const rows = await runRaw<Selected>(db, BY_IDS, [[...ids]]);
       return new Map(rows.map((row) => [row.id, toCatalogItem(row)]));
     },
     async popular({ kind, genres, exclude, limit }) {

@@ -43,12 +43,29 @@ export function viewOf(fb: UserFeedback, served: ServingModel | null): UserView 
   };
 }
 
+/** Per model and kind filter: the items no one can be recommended (deleted, or of another kind). */
+const baseMasks = new WeakMap<ServingModel, Map<ItemKind | '', Uint8Array>>();
+
+function baseMask(served: ServingModel, kind?: ItemKind): Uint8Array {
+  let byKind = baseMasks.get(served);
+  if (!byKind) baseMasks.set(served, (byKind = new Map<ItemKind | '', Uint8Array>()));
+  let mask = byKind.get(kind ?? '');
+  if (!mask) {
+    mask = new Uint8Array(served.itemIds.length);
+    const kinds = served.facts.kind;
+    for (let i = 0; i < mask.length; i++) {
+      const k = kinds[i];
+      if (k === null || (kind && k !== kind)) mask[i] = 1;
+    }
+    byKind.set(kind ?? '', mask);
+  }
+  return mask;
+}
+
 /** Which of the model's items cannot be recommended: seen, deleted from the catalogue, or of another kind. */
 export function excluded(served: ServingModel, seen: ReadonlySet<string>, kind?: ItemKind): Uint8Array {
-  const out = new Uint8Array(served.itemIds.length);
-  served.facts.kind.forEach((k, i) => {
-    if (k === null || (kind && k !== kind)) out[i] = 1;
-  });
+  // The model's facts never change while it is served, so the per-kind part is computed once per model.
+  const out = baseMask(served, kind).slice();
   for (const id of seen) {
     const i = served.indexOf.get(id);
     if (i !== undefined) out[i] = 1;

@@ -103,6 +103,8 @@ export function invertSpd(a: Float64Array, n: number): void {
   }
 }
 
+let scratch = new Float32Array(0);
+
 /** Adds x_u·B to `out` (catalogue-indexed) for a user's items and weights. */
 export function scoreEase(
   model: EaseModel,
@@ -111,12 +113,29 @@ export function scoreEase(
   out: Float32Array,
 ): void {
   const { m, b } = model;
-  const acc = new Float32Array(m);
+  // Scoring is synchronous, so one scratch row serves every call (no 4·m-byte allocation per request).
+  if (scratch.length < m) scratch = new Float32Array(m);
+  const acc = scratch;
+  acc.fill(0, 0, m);
+  // The user's covered rows, then summed four at a time: a quarter of the loads and stores of `acc`, the
+  // most expensive loop of a request (a user with 100 ratings reads 100 rows of m floats).
+  const rows: number[] = [];
+  const ws: number[] = [];
   for (let t = 0; t < items.length; t++) {
     const p = model.position[items[t]!]!;
     if (p < 0) continue;
-    const w = weights[t]!;
-    const row = p * m;
+    rows.push(p * m);
+    ws.push(weights[t]!);
+  }
+  let r = 0;
+  for (; r + 4 <= rows.length; r += 4) {
+    const [a, b1, c, d] = [rows[r]!, rows[r + 1]!, rows[r + 2]!, rows[r + 3]!];
+    const [wa, wb, wc, wd] = [ws[r]!, ws[r + 1]!, ws[r + 2]!, ws[r + 3]!];
+    for (let j = 0; j < m; j++) acc[j]! += wa * b[a + j]! + wb * b[b1 + j]! + wc * b[c + j]! + wd * b[d + j]!;
+  }
+  for (; r < rows.length; r++) {
+    const row = rows[r]!;
+    const w = ws[r]!;
     for (let j = 0; j < m; j++) acc[j]! += w * b[row + j]!;
   }
   for (let j = 0; j < m; j++) out[model.items[j]!]! += acc[j]!;
