@@ -4,9 +4,8 @@ import type { Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../core/config/config.ts';
 import type { Database } from '../core/db/database.ts';
-import { applyMigrations, migrationStatus } from '../core/db/migrations.ts';
 import { importAccounts, type ImportNotice, type ImportSummary } from '../modules/accounts/index.ts';
-import { openDatabase } from '../server.ts';
+import { openMigrated } from './open-migrated.ts';
 
 export const IMPORT_USAGE =
   'Usage: bulwark accounts import FILE|- [--rejects FILE] [--batch-size N] [--dry-run]\n' +
@@ -68,7 +67,7 @@ export async function accountsImport(argv: readonly string[], io: ImportIo): Pro
     rejects = rejectsPath ? (await open(rejectsPath, 'w')).createWriteStream() : undefined;
     // A write error (disk full) must end the import with exit 1, not crash it as an unhandled 'error'.
     rejects?.on('error', (error) => (writeError ??= error));
-    if (!dryRun) database = io.database ?? (await openMigrated(io.env ?? process.env));
+    if (!dryRun) database = io.database ?? (await openMigrated(loadConfig(io.env ?? process.env)));
     summary = await importAccounts(database, input?.createReadStream() ?? io.stdin, {
       batchSize,
       onNotice: async (notice) => {
@@ -124,22 +123,6 @@ function parseOptions(argv: readonly string[]) {
     throw new UsageError('--batch-size takes 1..20000');
   }
   return { file: positionals[0]!, rejectsPath: values.rejects, batchSize, dryRun: values['dry-run'] };
-}
-
-async function openMigrated(env: Readonly<Record<string, string | undefined>>): Promise<Database> {
-  const config = loadConfig(env);
-  const database = await openDatabase(config);
-  try {
-    if ((await migrationStatus(database)).pending > 0) {
-      if (!config.migrateOnStart)
-        throw new Error('the database has pending migrations: run `bulwark migrate` first');
-      await applyMigrations(database);
-    }
-    return database;
-  } catch (error) {
-    await database.close();
-    throw error;
-  }
 }
 
 /** Progress on a terminal only: a pipe or a log gets the summary alone. */

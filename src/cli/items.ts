@@ -3,11 +3,10 @@ import { Transform } from 'node:stream';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../core/config/config.ts';
 import type { Database } from '../core/db/database.ts';
-import { applyMigrations, migrationStatus } from '../core/db/migrations.ts';
 import type { RecordFormat } from '../core/import/records.ts';
 import { importItems } from '../modules/catalog/index.ts';
 import { importFeedback } from '../modules/feedback/index.ts';
-import { openDatabase } from '../server.ts';
+import { openMigrated } from './open-migrated.ts';
 
 export const ITEMS_USAGE =
   'Usage: bulwark items import FILE [--format csv|ndjson]\n' +
@@ -104,21 +103,6 @@ function parseOptions(argv: readonly string[]): { file: string; format: RecordFo
   const format = values.format ?? (/\.(ndjson|jsonl|json)$/i.test(file) ? 'ndjson' : 'csv');
   if (format !== 'csv' && format !== 'ndjson') throw new Error('--format takes csv or ndjson');
   return { file, format };
-}
-
-async function openMigrated(config: ReturnType<typeof loadConfig>): Promise<Database> {
-  const database = await openDatabase(config);
-  try {
-    if ((await migrationStatus(database)).pending > 0) {
-      if (!config.migrateOnStart)
-        throw new Error('the database has pending migrations: run `bulwark migrate` first');
-      await applyMigrations(database);
-    }
-    return database;
-  } catch (error) {
-    await database.close();
-    throw error;
-  }
 }
 
 /** A progress bar on a terminal (nothing on a pipe): bytes read of the file, and lines imported. */
