@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { certificates } from '../../src/db/schema/index.ts';
 import type { TestApp } from '../helpers/app.ts';
 import { signUp, type TestUser } from '../helpers/auth.ts';
-import { buildCaApp, caFiles, issue, patch, run, scratch } from './setup.ts';
+import { buildCaApp, caFiles, issue, opensslCsr, patch, run, scratch } from './setup.ts';
 
 let t: TestApp;
 let alice: TestUser;
@@ -189,61 +189,11 @@ describe('CSRs made by openssl req', () => {
 });
 
 describe('bad input → 4xx problem, nothing written', () => {
-  const weakCsr = async () => {
-    await run('openssl', [
-      'req',
-      '-new',
-      '-newkey',
-      'rsa:1024',
-      '-nodes',
-      '-keyout',
-      `${dir.dir}/weak.key`,
-      '-out',
-      `${dir.dir}/weak.csr`,
-      '-subj',
-      '/CN=weak.example.com',
-    ]);
-    const { readFile } = await import('node:fs/promises');
-    return readFile(`${dir.dir}/weak.csr`, 'utf8');
-  };
-  const goodCsr = async () => {
-    await run('openssl', [
-      'req',
-      '-new',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:P-256',
-      '-nodes',
-      '-keyout',
-      `${dir.dir}/g.key`,
-      '-out',
-      `${dir.dir}/g.csr`,
-      '-subj',
-      '/CN=good.example.com',
-    ]);
-    const { readFile } = await import('node:fs/promises');
-    return readFile(`${dir.dir}/g.csr`, 'utf8');
-  };
-  const k1Csr = async () => {
-    await run('openssl', [
-      'req',
-      '-new',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:secp256k1',
-      '-nodes',
-      '-keyout',
-      `${dir.dir}/k1.key`,
-      '-out',
-      `${dir.dir}/k1.csr`,
-      '-subj',
-      '/CN=k1.example.com',
-    ]);
-    const { readFile } = await import('node:fs/promises');
-    return readFile(`${dir.dir}/k1.csr`, 'utf8');
-  };
+  const weakCsr = () => opensslCsr(dir, 'weak', ['rsa:1024'], 'weak.example.com');
+  const goodCsr = () =>
+    opensslCsr(dir, 'g', ['ec', '-pkeyopt', 'ec_paramgen_curve:P-256'], 'good.example.com');
+  const k1Csr = () =>
+    opensslCsr(dir, 'k1', ['ec', '-pkeyopt', 'ec_paramgen_curve:secp256k1'], 'k1.example.com');
   const tamper = (pem: string) => {
     // Flip a byte of the subject (inside the signed part): the signature no longer verifies.
     const der = Buffer.from(pem.replace(/-----[^-]+-----/g, '').replace(/\s+/g, ''), 'base64');

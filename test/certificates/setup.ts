@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -43,4 +43,28 @@ export async function caFiles(t: TestApp, dir: Awaited<ReturnType<typeof scratch
   const root = (await t.app.inject({ url: '/v1/ca/root.pem' })).body;
   const chain = (await t.app.inject({ url: '/v1/ca/chain.pem' })).body;
   return { root: await dir.file('root.pem', root), chain: await dir.file('chain.pem', chain) };
+}
+
+/** A CSR made by `openssl req` in the scratch directory: `newkey` are the `-newkey` argument and its options. */
+export async function opensslCsr(
+  dir: Awaited<ReturnType<typeof scratch>>,
+  name: string,
+  newkey: string[],
+  commonName: string,
+): Promise<string> {
+  const [keyout, out] = [`${dir.dir}/${name}.key`, `${dir.dir}/${name}.csr`];
+  await run('openssl', [
+    'req',
+    '-new',
+    '-newkey',
+    ...newkey,
+    '-nodes',
+    '-keyout',
+    keyout,
+    '-out',
+    out,
+    '-subj',
+    `/CN=${commonName}`,
+  ]);
+  return readFile(out, 'utf8');
 }
