@@ -1,14 +1,9 @@
-import { existsSync } from 'node:fs';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, type TestApp } from '../helpers/app.ts';
+import { haveChromium, launchChromium, requireChromiumInCi } from '../helpers/browser.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const haveChromium = existsSync(CHROMIUM);
-
-it.runIf(!haveChromium && process.env.CI)(`Chromium is installed at ${CHROMIUM}`, () => {
-  expect.fail(`CI must install Chromium at ${CHROMIUM} for the GraphiQL test`);
-});
+requireChromiumInCi('GraphiQL');
 
 describe.runIf(haveChromium)('GraphiQL in a real browser', () => {
   let t: TestApp;
@@ -18,17 +13,7 @@ describe.runIf(haveChromium)('GraphiQL in a real browser', () => {
   beforeAll(async () => {
     t = await buildTestApp();
     base = await t.app.listen({ port: 0, host: '127.0.0.1' });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-      ],
-    });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();

@@ -1,23 +1,15 @@
-import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/core/config/config.ts';
 import { startServer, type RunningServer } from '../../src/server.ts';
+import { haveChromium, launchChromium, requireChromiumInCi } from '../helpers/browser.ts';
 import { ROOT, removeTempDirs, tempDir } from './helpers.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
 const SCREENSHOT = path.join(ROOT, 'test/e2e/out/swagger-ui.png');
-const haveChromium = existsSync(CHROMIUM);
 
-// CI installs Chromium, so there a missing browser is a failure; locally the test is skipped instead.
-if (!haveChromium && !process.env.CI) {
-  console.warn(`swagger-ui.test.ts: skipped, no Chromium at ${CHROMIUM} (apt-get install chromium)`);
-}
-it.runIf(!haveChromium && process.env.CI)(`Chromium is installed at ${CHROMIUM}`, () => {
-  expect.fail(`CI must install Chromium at ${CHROMIUM} for the Swagger UI test`);
-});
+requireChromiumInCi('Swagger UI');
 
 describe.runIf(haveChromium)('Swagger UI in a real browser', () => {
   let server: RunningServer;
@@ -32,19 +24,7 @@ describe.runIf(haveChromium)('Swagger UI in a real browser', () => {
       HOST: '127.0.0.1',
     });
     server = await startServer(config);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();
